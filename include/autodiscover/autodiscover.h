@@ -1,0 +1,109 @@
+/*
+ * libautodiscover: find the server settings of a mailbox from its e-mail address, the way
+ * Microsoft Exchange Autodiscover clients do, and explain every step of the journey.
+ *
+ * The library never prints. Handles are opaque; every function is prefixed ad_. Strings
+ * returned by accessors belong to the object they came from and live as long as it does.
+ * Functions that return char * hand ownership to the caller: release it with ad_free().
+ */
+#ifndef AUTODISCOVER_AUTODISCOVER_H
+#define AUTODISCOVER_AUTODISCOVER_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(AD_BUILDING_LIBRARY) && defined(__GNUC__)
+#define AD_EXTERN __attribute__((visibility("default")))
+#else
+#define AD_EXTERN
+#endif
+
+#define AD_VERSION_STRING "0.1.0"
+
+/* Result codes. Append only: never renumber or remove one. */
+typedef enum {
+    AD_OK = 0,
+    AD_E_INVALID_ARGUMENT = 1, /* a NULL handle, an empty string, a value out of range */
+    AD_E_NOMEM = 2,
+    AD_E_BAD_ADDRESS = 3,    /* the e-mail address is not of the form local@domain */
+    AD_E_FILE = 4,           /* a file named in the options cannot be read */
+    AD_E_NOT_FOUND = 5,      /* every candidate failed: nothing answered Autodiscover */
+    AD_E_AUTH = 6,           /* an Autodiscover server answered, but refused the credentials */
+    AD_E_SERVER_ERROR = 7,   /* the best answer was an Autodiscover ErrorCode (e.g. 500) */
+    AD_E_INTERNAL = 8,       /* a library failure (libcurl or libxml2 would not start) */
+    AD_E_REDIRECT_LIMIT = 9, /* redirects went on past the limit, or looped */
+} ad_code;
+
+/* Discovery methods, as Outlook names them; ad_client_exclude() takes a mask of them. */
+enum {
+    AD_METHOD_ROOT = 1u << 0,         /* https://DOMAIN/autodiscover/autodiscover.xml */
+    AD_METHOD_AUTODISCOVER = 1u << 1, /* https://autodiscover.DOMAIN/autodiscover/autodiscover.xml */
+};
+
+typedef struct ad_client ad_client;
+typedef struct ad_result ad_result;
+
+AD_EXTERN const char *ad_version(void);
+AD_EXTERN const char *ad_strerror(ad_code code);
+AD_EXTERN void ad_free(void *ptr);
+
+/* A client holds the options of a discovery; one client may run many discoveries in turn. */
+AD_EXTERN ad_client *ad_client_new(void);
+AD_EXTERN void ad_client_free(ad_client *client);
+
+/* The user name sent with the password; NULL (the default) means the e-mail address. */
+AD_EXTERN ad_code ad_client_set_credentials(ad_client *client, const char *username,
+                                            const char *password);
+/* A PEM file of trusted CA certificates, instead of the system's trust store. */
+AD_EXTERN ad_code ad_client_set_cacert(ad_client *client, const char *path);
+/* Per-attempt timeout (connect, TLS and answer together), 1 ms .. 10 minutes; default 10 s. */
+AD_EXTERN ad_code ad_client_set_timeout_ms(ad_client *client, long timeout_ms);
+/* Skip the methods in the mask (AD_METHOD_*). */
+AD_EXTERN ad_code ad_client_exclude(ad_client *client, unsigned methods);
+
+/*
+ * Run the journey for email. On AD_OK or any failure but AD_E_NOMEM and AD_E_INVALID_ARGUMENT,
+ * *result is set and holds every step taken, so a failure can be explained; free it with
+ * ad_result_free().
+ */
+AD_EXTERN ad_code ad_discover(ad_client *client, const char *email, ad_result **result);
+
+AD_EXTERN void ad_result_free(ad_result *result);
+AD_EXTERN ad_code ad_result_code(const ad_result *result);
+/* One line explaining the outcome: "settings from https://...", "no candidate answered". */
+AD_EXTERN const char *ad_result_reason(const ad_result *result);
+/* The address the settings are for (after any redirectAddr), and the URL that answered. */
+AD_EXTERN const char *ad_result_email(const ad_result *result);
+AD_EXTERN const char *ad_result_url(const ad_result *result);
+/* A User field by its POX element name: "DisplayName", "LegacyDN", "AutoDiscoverSMTPAddress". */
+AD_EXTERN const char *ad_result_user(const ad_result *result, const char *name);
+
+/* Protocol sections of the answer (EXCH, EXPR, WEB, IMAP, ...), in document order. */
+AD_EXTERN size_t ad_result_protocol_count(const ad_result *result);
+AD_EXTERN const char *ad_result_protocol_type(const ad_result *result, size_t index);
+/* A field of a protocol by its path below <Protocol>: "EwsUrl", "Server", "Internal/OWAUrl". */
+AD_EXTERN const char *ad_result_protocol_get(const ad_result *result, size_t index,
+                                             const char *path);
+AD_EXTERN size_t ad_result_protocol_field_count(const ad_result *result, size_t index);
+AD_EXTERN ad_code ad_result_protocol_field(const ad_result *result, size_t index, size_t field,
+                                           const char **path, const char **value);
+
+/* The journey: one step per attempt (an HTTP request, a DNS query, ...), in order. */
+AD_EXTERN size_t ad_result_step_count(const ad_result *result);
+AD_EXTERN const char *ad_result_step_method(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_url(const ad_result *result, size_t index);
+AD_EXTERN int ad_result_step_status(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_decision(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_reason(const ad_result *result, size_t index);
+AD_EXTERN long ad_result_step_elapsed_ms(const ad_result *result, size_t index);
+
+/* The whole result and journey as one JSON document: {"result": {...}, "steps": [...]}. */
+AD_EXTERN char *ad_result_to_json(const ad_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
