@@ -103,6 +103,42 @@ AD_EXTERN long ad_result_step_elapsed_ms(const ad_result *result, size_t index);
 /* The whole result and journey as one JSON document: {"result": {...}, "steps": [...]}. */
 AD_EXTERN char *ad_result_to_json(const ad_result *result);
 
+/* --- Added in 0.1.0 by the first client (append only below this line) --- */
+
+/* The method that found the answering URL ("root", "autodiscover"), NULL without settings. */
+AD_EXTERN const char *ad_result_method(const ad_result *result);
+/* The Account/Action of the answer ("settings"), NULL without an answer. */
+AD_EXTERN const char *ad_result_action(const ad_result *result);
+/* A step's Outlook-style label ("0x800C8203" unreachable), "" when none fits. */
+AD_EXTERN const char *ad_result_step_code(const ad_result *result, size_t index);
+/* The authentication a step's request carried: "none" or "basic" (never the credentials). */
+AD_EXTERN const char *ad_result_step_auth(const ad_result *result, size_t index);
+/* The enum name of a code: "AD_OK", "AD_E_NOT_FOUND", ... */
+AD_EXTERN const char *ad_code_name(ad_code code);
+
+/*
+ * A method by its Outlook name, as --exclude takes it: scp, root, autodiscover, redirect, srv,
+ * lastknown, o365, localxml. AD_OK with *method set to its AD_METHOD_* bit (0 for a method this
+ * version does not implement yet, so there is nothing to exclude); AD_E_INVALID_ARGUMENT for
+ * a name that is not a method.
+ */
+AD_EXTERN ad_code ad_method_from_name(const char *name, unsigned *method);
+
+/*
+ * Connect to another host and port than the URL names, like curl's --connect-to: the spec is
+ * "HOST:PORT:CONNECT-HOST:CONNECT-PORT" (empty parts match any). The certificate is still
+ * verified against the URL's host, so this moves the TCP connection only, never the trust.
+ * For tests and for trying a server before its DNS exists. May be called several times.
+ */
+AD_EXTERN ad_code ad_client_add_connect_to(ad_client *client, const char *spec);
+
+/*
+ * Checks an address without discovering anything: NULL when email is a usable address,
+ * else a static phrase saying what is wrong ("the address has no @"). Lets a program refuse a
+ * typo before it asks for a password.
+ */
+AD_EXTERN const char *ad_address_problem(const char *email);
+
 #ifdef __cplusplus
 }
 #endif

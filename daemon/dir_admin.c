@@ -1,0 +1,455 @@
+/* dir_admin: directory writes for autodiscoverctl (see dir_admin.h). */
+#include "dir_admin.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "directory.h"
+
+#define LEGACY_DN_FORMAT                                                                           \
+    "/o=%s/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%s"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int db_fail(sqlite3 *db, char *err, size_t errlen)
+{
+    return fail(err, errlen, "directory: %s", sqlite3_errmsg(db));
+}
+
+/* --- syntax --- */
+
+bool dir_valid_domain(const char *domain)
+{
+    size_t len = strlen(domain), label = 0;
+    if (len == 0 || len > 253)
+        return false;
+    for (size_t i = 0; i <= len; i++) {
+        char c = domain[i];
+        if (c == '.' || c == '\0') {
+            if (label == 0 || label > 63 || domain[i - 1] == '-')
+                return false;
+            label = 0;
+            continue;
+        }
+        if (!isalnum((unsigned char)c) && !(c == '-' && label > 0))
+            return false;
+        label++;
+    }
+    return true;
+}
+
+bool dir_valid_address(const char *address)
+{
+    const char *at = strchr(address, '@');
+    if (!at || at == address || strchr(at + 1, '@') || at - address > 64)
+        return false;
+    for (const char *p = address; p < at; p++) {
+        unsigned char c = (unsigned char)*p;
+        /* Dot-atom text of RFC 5322, without quoting. */
+        if (!isalnum(c) && !strchr("!#$%&'*+-/=?^_`{|}~.", c))
+            return false;
+    }
+    if (address[0] == '.' || at[-1] == '.' || strstr(address, ".."))
+        return false;
+    return dir_valid_domain(at + 1);
+}
+
+bool dir_valid_guid(const char *guid)
+{
+    if (strlen(guid) != DIR_GUID_LEN)
+        return false;
+    for (int i = 0; i < DIR_GUID_LEN; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        if (dash ? guid[i] != '-' : !isxdigit((unsigned char)guid[i]))
+            return false;
+    }
+    return true;
+}
+
+int dir_new_guid(char *out)
+{
+    unsigned char b[16];
+    if (getrandom(b, sizeof b, 0) != (ssize_t)sizeof b)
+        return -1;
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    snprintf(out, DIR_GUID_LEN + 1,
+             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+             b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+             b[15]);
+    return 0;
+}
+
+/* --- statement helpers --- */
+
+/* Prepares sql and binds the NULL-terminated text arguments (NULL binds SQL NULL). */
+static sqlite3_stmt *prepare(sqlite3 *db, const char *sql, int nargs, ...)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+        return NULL;
+    va_list ap;
+    va_start(ap, nargs);
+    for (int i = 1; i <= nargs; i++) {
+        const char *v = va_arg(ap, const char *);
+        int rc = v ? sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(st, i);
+        if (rc != SQLITE_OK) {
+            va_end(ap);
+            sqlite3_finalize(st);
+            return NULL;
+        }
+    }
+    va_end(ap);
+    return st;
+}
+
+/* Runs a statement that returns no rows. 0, or -1 with err set. */
+static int run(sqlite3 *db, sqlite3_stmt *st, char *err, size_t errlen)
+{
+    if (!st)
+        return db_fail(db, err, errlen);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : db_fail(db, err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs a one-row, one-column query; copies the text into out. 1 found, 0 none, -1 error. */
+static int query_text(sqlite3 *db, sqlite3_stmt *st, char *out, size_t outlen, char *err,
+                      size_t errlen)
+{
+    if (!st)
+        return db_fail(db, err, errlen);
+    int rc = -1;
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(st, 0);
+        snprintf(out, outlen, "%s", v ? v : "");
+        rc = 1;
+    } else if (step == SQLITE_DONE) {
+        rc = 0;
+    } else {
+        db_fail(db, err, errlen);
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int org_exists(sqlite3 *db, const char *name, char *canonical, size_t len, char *err,
+                      size_t errlen)
+{
+    return query_text(db, prepare(db, "SELECT name FROM organisations WHERE name = ?1", 1, name),
+                      canonical, len, err, errlen);
+}
+
+/* Prints every row of st, columns separated by tabs, NULL as "-". */
+static int print_rows(sqlite3 *db, sqlite3_stmt *st, FILE *out, char *err, size_t errlen)
+{
+    if (!st)
+        return db_fail(db, err, errlen);
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int n = sqlite3_column_count(st);
+        for (int i = 0; i < n; i++) {
+            const char *v = (const char *)sqlite3_column_text(st, i);
+            fprintf(out, "%s%s", i ? "\t" : "", v ? v : "-");
+        }
+        fputc('\n', out);
+    }
+    int rc = step == SQLITE_DONE ? 0 : db_fail(db, err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* --- organisations and domains --- */
+
+int dir_admin_org_add(sqlite3 *db, const char *name, const char *deployment_id, char *err,
+                      size_t errlen)
+{
+    char guid[DIR_GUID_LEN + 1];
+    if (!*name || strchr(name, '/') || strlen(name) > 256)
+        return fail(err, errlen, "organisation name \"%s\" is empty, too long or has a '/'", name);
+    if (deployment_id) {
+        if (!dir_valid_guid(deployment_id))
+            return fail(err, errlen, "deployment id \"%s\" is not a GUID", deployment_id);
+        snprintf(guid, sizeof guid, "%s", deployment_id);
+        dir_lowercase(guid);
+    } else if (dir_new_guid(guid) < 0) {
+        return fail(err, errlen, "cannot generate a GUID");
+    }
+    char existing[512];
+    int found = org_exists(db, name, existing, sizeof existing, err, errlen);
+    if (found != 0)
+        return found < 0 ? -1 : fail(err, errlen, "organisation %s already exists", existing);
+    return run(
+        db,
+        prepare(db, "INSERT INTO organisations(name, deployment_id) VALUES(?1, ?2)", 2, name, guid),
+        err, errlen);
+}
+
+int dir_admin_org_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+{
+    return print_rows(db,
+                      prepare(db, "SELECT name, deployment_id FROM organisations ORDER BY name", 0),
+                      out, err, errlen);
+}
+
+int dir_admin_domain_add(sqlite3 *db, const char *domain, const char *org, char *err, size_t errlen)
+{
+    char *lower = strdup(domain);
+    if (!lower)
+        return fail(err, errlen, "out of memory");
+    dir_lowercase(lower);
+    int rc = -1;
+    char canonical[512], owner[512];
+    if (!dir_valid_domain(lower)) {
+        fail(err, errlen, "\"%s\" is not a valid domain name", domain);
+        goto out;
+    }
+    int found =
+        query_text(db, prepare(db, "SELECT organisation FROM domains WHERE name = ?1", 1, lower),
+                   owner, sizeof owner, err, errlen);
+    if (found != 0) {
+        if (found > 0)
+            fail(err, errlen, "domain %s already exists (organisation %s)", lower, owner);
+        goto out;
+    }
+    const char *org_name = org ? org : lower;
+    found = org_exists(db, org_name, canonical, sizeof canonical, err, errlen);
+    if (found < 0)
+        goto out;
+    if (found == 0) {
+        if (dir_admin_org_add(db, org_name, NULL, err, errlen) < 0)
+            goto out;
+        snprintf(canonical, sizeof canonical, "%s", org_name);
+    }
+    rc = run(
+        db,
+        prepare(db, "INSERT INTO domains(name, organisation) VALUES(?1, ?2)", 2, lower, canonical),
+        err, errlen);
+out:
+    free(lower);
+    return rc;
+}
+
+int dir_admin_domain_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+{
+    return print_rows(db, prepare(db, "SELECT name, organisation FROM domains ORDER BY name", 0),
+                      out, err, errlen);
+}
+
+/* --- mailboxes --- */
+
+int dir_admin_mailbox_add(sqlite3 *db, const char *address, const char *display_name,
+                          const char *legacy_dn, const char *target_address,
+                          const char *password_hash, char *err, size_t errlen)
+{
+    if (!dir_valid_address(address))
+        return fail(err, errlen, "\"%s\" is not a valid e-mail address", address);
+    if (target_address && !dir_valid_address(target_address))
+        return fail(err, errlen, "target address \"%s\" is not a valid e-mail address",
+                    target_address);
+    if (!*display_name)
+        return fail(err, errlen, "the display name is empty");
+    if (legacy_dn && legacy_dn[0] != '/')
+        return fail(err, errlen, "legacy DN \"%s\" does not start with '/'", legacy_dn);
+    char *lower = strdup(address);
+    char *target = target_address ? strdup(target_address) : NULL;
+    char *dn = NULL;
+    int rc = -1;
+    if (!lower || (target_address && !target)) {
+        fail(err, errlen, "out of memory");
+        goto out;
+    }
+    dir_lowercase(lower);
+    if (target)
+        dir_lowercase(target);
+    char *at = strchr(lower, '@');
+    char org[512];
+    int found =
+        query_text(db, prepare(db, "SELECT organisation FROM domains WHERE name = ?1", 1, at + 1),
+                   org, sizeof org, err, errlen);
+    if (found <= 0) {
+        if (found == 0)
+            fail(err, errlen, "no domain %s (add it with: domain add %s)", at + 1, at + 1);
+        goto out;
+    }
+    if (!legacy_dn) {
+        *at = '\0';
+        int n = asprintf(&dn, LEGACY_DN_FORMAT, org, lower);
+        *at = '@';
+        if (n < 0) {
+            dn = NULL;
+            fail(err, errlen, "out of memory");
+            goto out;
+        }
+    }
+    char existing[512];
+    found =
+        query_text(db, prepare(db, "SELECT address FROM mailboxes WHERE address = ?1", 1, lower),
+                   existing, sizeof existing, err, errlen);
+    if (found != 0) {
+        if (found > 0)
+            fail(err, errlen, "mailbox %s already exists", lower);
+        goto out;
+    }
+    rc = run(db,
+             prepare(db,
+                     "INSERT INTO mailboxes(address, domain, display_name, legacy_dn, "
+                     "password_hash, target_address) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                     6, lower, at + 1, display_name, legacy_dn ? legacy_dn : dn, password_hash,
+                     target),
+             err, errlen);
+out:
+    free(lower);
+    free(target);
+    free(dn);
+    return rc;
+}
+
+int dir_admin_mailbox_passwd(sqlite3 *db, const char *address, const char *password_hash, char *err,
+                             size_t errlen)
+{
+    char *lower = strdup(address);
+    if (!lower)
+        return fail(err, errlen, "out of memory");
+    dir_lowercase(lower);
+    int rc = run(db,
+                 prepare(db, "UPDATE mailboxes SET password_hash = ?2 WHERE address = ?1", 2, lower,
+                         password_hash),
+                 err, errlen);
+    if (rc == 0 && sqlite3_changes(db) == 0)
+        rc = fail(err, errlen, "no mailbox %s", lower);
+    free(lower);
+    return rc;
+}
+
+int dir_admin_mailbox_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+{
+    return print_rows(db,
+                      prepare(db,
+                              "SELECT address, display_name, legacy_dn, target_address "
+                              "FROM mailboxes ORDER BY address",
+                              0),
+                      out, err, errlen);
+}
+
+/* --- protocols --- */
+
+static int protocol_insert(sqlite3 *db, const char *org, const char *type, const char *version,
+                           const struct dir_admin_field *fields, size_t nfields, char *err,
+                           size_t errlen)
+{
+    sqlite3_stmt *st = prepare(db,
+                               "INSERT INTO protocols(organisation, position, type, version) "
+                               "SELECT ?1, COALESCE(MAX(position), 0) + 1, ?2, ?3 "
+                               "FROM protocols WHERE organisation = ?1",
+                               3, org, type, version);
+    if (run(db, st, err, errlen) < 0)
+        return -1;
+    sqlite3_int64 id = sqlite3_last_insert_rowid(db);
+    for (size_t i = 0; i < nfields; i++) {
+        st = prepare(db,
+                     "INSERT INTO protocol_fields(protocol, position, path, value, attributes) "
+                     "VALUES(?1, ?2, ?3, ?4, ?5)",
+                     0);
+        if (!st)
+            return db_fail(db, err, errlen);
+        if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
+            sqlite3_bind_int64(st, 2, (sqlite3_int64)i + 1) != SQLITE_OK ||
+            sqlite3_bind_text(st, 3, fields[i].path, -1, SQLITE_STATIC) != SQLITE_OK ||
+            sqlite3_bind_text(st, 4, fields[i].value, -1, SQLITE_STATIC) != SQLITE_OK ||
+            (fields[i].attributes
+                 ? sqlite3_bind_text(st, 5, fields[i].attributes, -1, SQLITE_STATIC)
+                 : sqlite3_bind_null(st, 5)) != SQLITE_OK) {
+            sqlite3_finalize(st);
+            return db_fail(db, err, errlen);
+        }
+        if (run(db, st, err, errlen) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int dir_admin_protocol_add(sqlite3 *db, const char *org, const char *type, const char *version,
+                           const struct dir_admin_field *fields, size_t nfields, char *err,
+                           size_t errlen)
+{
+    char canonical[512];
+    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return db_fail(db, err, errlen);
+    if (protocol_insert(db, canonical, type, version, fields, nfields, err, errlen) < 0) {
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        db_fail(db, err, errlen);
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int dir_admin_protocol_list(sqlite3 *db, const char *org, FILE *out, char *err, size_t errlen)
+{
+    char canonical[512];
+    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
+    sqlite3_stmt *st = prepare(db,
+                               "SELECT p.id, p.position, p.type, p.version, f.path, f.value, "
+                               "f.attributes FROM protocols p LEFT JOIN protocol_fields f "
+                               "ON f.protocol = p.id WHERE p.organisation = ?1 "
+                               "ORDER BY p.position, f.position",
+                               1, canonical);
+    if (!st)
+        return db_fail(db, err, errlen);
+    sqlite3_int64 current = -1;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (sqlite3_column_int64(st, 0) != current) {
+            current = sqlite3_column_int64(st, 0);
+            const char *version = (const char *)sqlite3_column_text(st, 3);
+            fprintf(out, "%d %s%s%s\n", sqlite3_column_int(st, 1), sqlite3_column_text(st, 2),
+                    version ? " Version=" : "", version ? version : "");
+        }
+        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+            continue;
+        fprintf(out, "  %s=%s\n", sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
+        const char *attrs = (const char *)sqlite3_column_text(st, 6);
+        while (attrs && *attrs) {
+            int len = (int)strcspn(attrs, "\n");
+            fprintf(out, "  %s@%.*s\n", sqlite3_column_text(st, 4), len, attrs);
+            attrs += len + (attrs[len] == '\n');
+        }
+    }
+    int rc = step == SQLITE_DONE ? 0 : db_fail(db, err, errlen);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int dir_admin_protocol_clear(sqlite3 *db, const char *org, char *err, size_t errlen)
+{
+    char canonical[512];
+    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
+    /* protocol_fields go with their protocol (ON DELETE CASCADE). */
+    return run(db, prepare(db, "DELETE FROM protocols WHERE organisation = ?1", 1, canonical), err,
+               errlen);
+}

@@ -1,0 +1,330 @@
+/* dir_sqlite: the SQLite directory backend (see dir_sqlite.h for the thread model). */
+#include "dir_sqlite.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Addresses and domains are stored lower-case; legacy DNs compare case-insensitively. */
+static const char schema_sql[] =
+    "PRAGMA journal_mode=WAL;"
+    "BEGIN;"
+    "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+    "INSERT INTO schema_version VALUES(1);"
+    "CREATE TABLE organisations("
+    "  name TEXT PRIMARY KEY COLLATE NOCASE,"
+    "  deployment_id TEXT NOT NULL);"
+    "CREATE TABLE domains("
+    "  name TEXT PRIMARY KEY,"
+    "  organisation TEXT NOT NULL REFERENCES organisations(name));"
+    "CREATE TABLE mailboxes("
+    "  address TEXT PRIMARY KEY,"
+    "  domain TEXT NOT NULL REFERENCES domains(name),"
+    "  display_name TEXT NOT NULL,"
+    "  legacy_dn TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+    "  password_hash TEXT NOT NULL,"
+    "  target_address TEXT);"
+    "CREATE TABLE protocols("
+    "  id INTEGER PRIMARY KEY,"
+    "  organisation TEXT NOT NULL REFERENCES organisations(name),"
+    "  position INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  version TEXT," /* set for <Protocol Type=.. Version=..> (mapiHttp) */
+    "  UNIQUE(organisation, position));"
+    "CREATE TABLE protocol_fields("
+    "  protocol INTEGER NOT NULL REFERENCES protocols(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  attributes TEXT," /* "name=value" lines separated by '\n' */
+    "  PRIMARY KEY(protocol, position));"
+    "COMMIT;";
+
+enum stmt_id { STMT_BY_ADDRESS, STMT_BY_LEGACY_DN, STMT_PROTOCOLS, STMT_HASH, STMT_COUNT };
+
+#define MAILBOX_COLUMNS                                                                            \
+    "SELECT m.address, m.display_name, m.legacy_dn, m.target_address, o.name, "                    \
+    "o.deployment_id FROM mailboxes m JOIN domains d ON d.name = m.domain "                        \
+    "JOIN organisations o ON o.name = d.organisation "
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_BY_ADDRESS] = MAILBOX_COLUMNS "WHERE m.address = ?1",
+    [STMT_BY_LEGACY_DN] = MAILBOX_COLUMNS "WHERE m.legacy_dn = ?1",
+    [STMT_PROTOCOLS] = "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
+                       "FROM protocols p LEFT JOIN protocol_fields f ON f.protocol = p.id "
+                       "WHERE p.organisation = ?1 ORDER BY p.position, f.position",
+    [STMT_HASH] = "SELECT password_hash FROM mailboxes WHERE address = ?1",
+};
+
+struct dir_sqlite {
+    sqlite3 *db;
+    pthread_mutex_t lock;
+    sqlite3_stmt *stmt[STMT_COUNT];
+};
+
+static void set_error(char *err, size_t errlen, const char *what, sqlite3 *db)
+{
+    snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
+}
+
+static int check_schema_version(sqlite3 *db, char *err, size_t errlen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK) {
+        set_error(err, errlen, "not an autodiscover directory (run autodiscoverctl init)", db);
+        return -1;
+    }
+    int rc = -1;
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == DIR_SCHEMA_VERSION)
+        rc = 0;
+    else
+        snprintf(err, errlen, "directory schema version is not %d", DIR_SCHEMA_VERSION);
+    sqlite3_finalize(st);
+    return rc;
+}
+
+struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, size_t errlen)
+{
+    struct dir_sqlite *ds = calloc(1, sizeof *ds);
+    if (!ds) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (pthread_mutex_init(&ds->lock, NULL) != 0) {
+        free(ds);
+        snprintf(err, errlen, "cannot create a mutex");
+        return NULL;
+    }
+    /* NOMUTEX: this handle serialises its own use (ds->lock). */
+    int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX;
+    char what[512];
+    snprintf(what, sizeof what, "%s", path);
+    if (sqlite3_open_v2(path, &ds->db, flags, NULL) != SQLITE_OK) {
+        set_error(err, errlen, what, ds->db);
+        goto fail;
+    }
+    sqlite3_busy_timeout(ds->db, 5000);
+    if (sqlite3_exec(ds->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL) != SQLITE_OK) {
+        set_error(err, errlen, what, ds->db);
+        goto fail;
+    }
+    if (check_schema_version(ds->db, err, errlen) < 0)
+        goto fail;
+    for (int i = 0; i < STMT_COUNT; i++) {
+        if (sqlite3_prepare_v3(ds->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ds->stmt[i],
+                               NULL) != SQLITE_OK) {
+            set_error(err, errlen, "preparing a query", ds->db);
+            goto fail;
+        }
+    }
+    return ds;
+fail:
+    dir_sqlite_close(ds);
+    return NULL;
+}
+
+void dir_sqlite_close(struct dir_sqlite *ds)
+{
+    if (!ds)
+        return;
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(ds->stmt[i]);
+    sqlite3_close(ds->db);
+    pthread_mutex_destroy(&ds->lock);
+    free(ds);
+}
+
+sqlite3 *dir_sqlite_db(struct dir_sqlite *ds)
+{
+    return ds->db;
+}
+
+int dir_sqlite_create(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &db, flags, NULL) != SQLITE_OK) {
+        set_error(err, errlen, path, db);
+        sqlite3_close(db);
+        return -1;
+    }
+    int rc = 0;
+    char *msg = NULL;
+    if (sqlite3_exec(db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create the schema");
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+        rc = -1;
+    }
+    sqlite3_free(msg);
+    sqlite3_close(db);
+    return rc;
+}
+
+/* --- lookups (each one holds ds->lock from bind to reset) --- */
+
+static char *column_dup(sqlite3_stmt *st, int col)
+{
+    const unsigned char *s = sqlite3_column_text(st, col);
+    return s ? strdup((const char *)s) : NULL;
+}
+
+static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char *key,
+                             struct dir_mailbox *out)
+{
+    memset(out, 0, sizeof *out);
+    char *lower = strdup(key);
+    if (!lower)
+        return -1;
+    if (id == STMT_BY_ADDRESS)
+        dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[id];
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) {
+            rc = 0;
+        } else if (step == SQLITE_ROW) {
+            out->address = column_dup(st, 0);
+            out->display_name = column_dup(st, 1);
+            out->legacy_dn = column_dup(st, 2);
+            out->target_address = column_dup(st, 3);
+            out->organisation = column_dup(st, 4);
+            out->deployment_id = column_dup(st, 5);
+            bool complete = out->address && out->display_name && out->legacy_dn &&
+                            out->organisation && out->deployment_id &&
+                            (out->target_address || sqlite3_column_type(st, 3) == SQLITE_NULL);
+            rc = complete ? 1 : -1;
+        }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    free(lower);
+    if (rc < 0)
+        dir_mailbox_free(out);
+    return rc;
+}
+
+static int sqlite_find_mailbox(void *impl, const char *address, struct dir_mailbox *out)
+{
+    return find_mailbox_with(impl, STMT_BY_ADDRESS, address, out);
+}
+
+static int sqlite_find_mailbox_by_legacy_dn(void *impl, const char *legacy_dn,
+                                            struct dir_mailbox *out)
+{
+    return find_mailbox_with(impl, STMT_BY_LEGACY_DN, legacy_dn, out);
+}
+
+/* Adds the "name=value" lines of attrs to field. */
+static int field_add_attributes(struct pox_field *field, const char *attrs)
+{
+    while (*attrs) {
+        size_t len = strcspn(attrs, "\n");
+        const char *eq = memchr(attrs, '=', len);
+        if (eq) {
+            struct pox_attr *grown = realloc(field->attrs, (field->nattrs + 1) * sizeof *grown);
+            if (!grown)
+                return -1;
+            field->attrs = grown;
+            struct pox_attr *a = &field->attrs[field->nattrs];
+            a->name = strndup(attrs, (size_t)(eq - attrs));
+            a->value = strndup(eq + 1, len - (size_t)(eq - attrs) - 1);
+            if (!a->name || !a->value) {
+                free(a->name);
+                free(a->value);
+                return -1;
+            }
+            field->nattrs++;
+        }
+        attrs += len;
+        if (*attrs == '\n')
+            attrs++;
+    }
+    return 0;
+}
+
+static int sqlite_add_protocols(void *impl, const char *organisation, struct pox_response *resp)
+{
+    struct dir_sqlite *ds = impl;
+    sqlite3_stmt *st = ds->stmt[STMT_PROTOCOLS];
+    int rc = 0;
+    sqlite3_int64 current = -1;
+    struct pox_protocol *proto = NULL;
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, organisation, -1, SQLITE_STATIC) != SQLITE_OK)
+        rc = -1;
+    int step;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite3_int64 id = sqlite3_column_int64(st, 0);
+        if (id != current || !proto) {
+            const char *type = (const char *)sqlite3_column_text(st, 1);
+            const char *version = (const char *)sqlite3_column_text(st, 2);
+            proto = pox_response_add_protocol(resp, type ? type : "");
+            if (!proto || (version && !(proto->version = strdup(version)))) {
+                rc = -1;
+                break;
+            }
+            proto->type_as_attr = version != NULL;
+            current = id;
+        }
+        if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+            continue; /* a Protocol with no fields (LEFT JOIN) */
+        const char *path = (const char *)sqlite3_column_text(st, 3);
+        const char *value = (const char *)sqlite3_column_text(st, 4);
+        const char *attrs = (const char *)sqlite3_column_text(st, 5);
+        if (!path || pox_protocol_add_field(proto, path, value ? value : "") < 0 ||
+            (attrs && field_add_attributes(&proto->fields[proto->nfields - 1], attrs) < 0))
+            rc = -1;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    return rc;
+}
+
+static int sqlite_password_hash(void *impl, const char *address, char *out, size_t outlen)
+{
+    struct dir_sqlite *ds = impl;
+    char *lower = strdup(address);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[STMT_HASH];
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) {
+            rc = 0;
+        } else if (step == SQLITE_ROW) {
+            const char *hash = (const char *)sqlite3_column_text(st, 0);
+            if (hash && strlen(hash) < outlen) {
+                memcpy(out, hash, strlen(hash) + 1);
+                rc = 1;
+            }
+        }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    free(lower);
+    return rc;
+}
+
+static void sqlite_close(void *impl)
+{
+    dir_sqlite_close(impl);
+}
+
+const struct directory_ops dir_sqlite_ops = {
+    .close = sqlite_close,
+    .find_mailbox = sqlite_find_mailbox,
+    .find_mailbox_by_legacy_dn = sqlite_find_mailbox_by_legacy_dn,
+    .add_protocols = sqlite_add_protocols,
+    .password_hash = sqlite_password_hash,
+};

@@ -1,0 +1,32 @@
+/*
+ * dir_sqlite: the SQLite directory (WAL mode). The daemon reaches it through directory.h;
+ * autodiscoverctl also uses dir_sqlite_db() to write (dir_admin.c).
+ *
+ * Threads: one connection per handle, serialised by a mutex held only for the duration of
+ * one lookup (microseconds). The expensive step of a request, yescrypt, runs outside the
+ * lock, so a pool of connections would buy little; measure before changing it.
+ */
+#ifndef AD_DAEMON_DIR_SQLITE_H
+#define AD_DAEMON_DIR_SQLITE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sqlite3.h>
+
+#include "directory.h"
+
+#define DIR_SCHEMA_VERSION 1
+
+struct dir_sqlite;
+
+extern const struct directory_ops dir_sqlite_ops;
+
+/* Opens an existing directory; read_only for the daemon. NULL with a reason in err. */
+struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, size_t errlen);
+void dir_sqlite_close(struct dir_sqlite *ds);
+sqlite3 *dir_sqlite_db(struct dir_sqlite *ds);
+
+/* Creates the schema in a new or empty file. 0, or -1 with a reason in err. */
+int dir_sqlite_create(const char *path, char *err, size_t errlen);
+
+#endif

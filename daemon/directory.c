@@ -1,0 +1,98 @@
+/* directory: the backend-independent half (see directory.h). */
+#include "directory.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dir_sqlite.h"
+#include "password.h"
+
+#define PASSWORD_HASH_MAX 256
+
+struct directory {
+    const struct directory_ops *ops;
+    void *impl;
+    /* Verified against when an address is unknown, so both paths do a yescrypt run. */
+    char dummy_hash[PASSWORD_HASH_MAX];
+};
+
+struct directory *directory_open(const char *uri, char *err, size_t errlen)
+{
+    struct directory *dir = calloc(1, sizeof *dir);
+    if (!dir) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (strncmp(uri, "sqlite:", 7) == 0) {
+        dir->ops = &dir_sqlite_ops;
+        dir->impl = dir_sqlite_open(uri + 7, true, err, errlen);
+    } else {
+        snprintf(err, errlen, "%s: unknown directory type (expected sqlite:)", uri);
+    }
+    if (!dir->impl) {
+        free(dir);
+        return NULL;
+    }
+    if (password_hash("no such mailbox", dir->dummy_hash, sizeof dir->dummy_hash) < 0) {
+        snprintf(err, errlen, "cannot compute a yescrypt hash");
+        directory_close(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+void directory_close(struct directory *dir)
+{
+    if (!dir)
+        return;
+    if (dir->impl)
+        dir->ops->close(dir->impl);
+    free(dir);
+}
+
+void dir_lowercase(char *s)
+{
+    for (; *s; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+int directory_find_mailbox(struct directory *dir, const char *address, struct dir_mailbox *out)
+{
+    return dir->ops->find_mailbox(dir->impl, address, out);
+}
+
+int directory_find_mailbox_by_legacy_dn(struct directory *dir, const char *legacy_dn,
+                                        struct dir_mailbox *out)
+{
+    return dir->ops->find_mailbox_by_legacy_dn(dir->impl, legacy_dn, out);
+}
+
+void dir_mailbox_free(struct dir_mailbox *mb)
+{
+    free(mb->address);
+    free(mb->display_name);
+    free(mb->legacy_dn);
+    free(mb->target_address);
+    free(mb->organisation);
+    free(mb->deployment_id);
+    memset(mb, 0, sizeof *mb);
+}
+
+int directory_add_protocols(struct directory *dir, const char *organisation,
+                            struct pox_response *resp)
+{
+    return dir->ops->add_protocols(dir->impl, organisation, resp);
+}
+
+int directory_verify_password(struct directory *dir, const char *address, const char *password)
+{
+    char hash[PASSWORD_HASH_MAX];
+    int found = dir->ops->password_hash(dir->impl, address, hash, sizeof hash);
+    if (found < 0)
+        return -1;
+    /* The hash lookup runs under the backend's lock; yescrypt runs outside it. */
+    bool match = password_verify(password, found ? hash : dir->dummy_hash);
+    return found && match ? 1 : 0;
+}

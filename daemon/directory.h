@@ -1,0 +1,60 @@
+/*
+ * directory: where mailboxes, domains, organisations and their Protocol sections live.
+ * The daemon sees only this interface; dir_sqlite.c implements it today, dir_ldap.c will.
+ *
+ * Lookups return 1 when found, 0 when not found, -1 on an error (logged by the caller).
+ * Every function is safe to call from several threads at once on the same handle.
+ */
+#ifndef AD_DAEMON_DIRECTORY_H
+#define AD_DAEMON_DIRECTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pox.h"
+
+struct directory;
+
+struct dir_mailbox {
+    char *address; /* primary SMTP address, lower-case */
+    char *display_name;
+    char *legacy_dn;
+    char *target_address; /* NULL unless the mailbox moved (hybrid: answer redirectAddr) */
+    char *organisation;
+    char *deployment_id; /* the organisation's GUID */
+};
+
+/* The backend behind a handle; one table of these per implementation. */
+struct directory_ops {
+    void (*close)(void *impl);
+    int (*find_mailbox)(void *impl, const char *address, struct dir_mailbox *out);
+    int (*find_mailbox_by_legacy_dn)(void *impl, const char *legacy_dn, struct dir_mailbox *out);
+    int (*add_protocols)(void *impl, const char *organisation, struct pox_response *resp);
+    int (*password_hash)(void *impl, const char *address, char *out, size_t outlen);
+};
+
+/* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
+struct directory *directory_open(const char *uri, char *err, size_t errlen);
+void directory_close(struct directory *dir);
+
+/* address is matched case-insensitively. */
+int directory_find_mailbox(struct directory *dir, const char *address, struct dir_mailbox *out);
+int directory_find_mailbox_by_legacy_dn(struct directory *dir, const char *legacy_dn,
+                                        struct dir_mailbox *out);
+void dir_mailbox_free(struct dir_mailbox *mb);
+
+/* Appends the organisation's Protocol sections to resp, in their stored order. 0 or -1. */
+int directory_add_protocols(struct directory *dir, const char *organisation,
+                            struct pox_response *resp);
+
+/*
+ * 1 when address names a mailbox whose password is password, 0 otherwise, -1 on error.
+ * An unknown address costs the same yescrypt work as a known one, so timing does not tell
+ * which addresses exist.
+ */
+int directory_verify_password(struct directory *dir, const char *address, const char *password);
+
+/* Lower-cases ASCII letters in place (addresses and domains are stored lower-case). */
+void dir_lowercase(char *s);
+
+#endif

@@ -1,0 +1,19 @@
+/* http_route: which resource a request path names, and what a method may do there. */
+#ifndef AD_DAEMON_HTTP_ROUTE_H
+#define AD_DAEMON_HTTP_ROUTE_H
+
+enum http_route {
+    ROUTE_NOT_FOUND,
+    ROUTE_POX, /* /autodiscover/autodiscover.xml, any letter case (Outlook sends capitals) */
+};
+
+enum http_method_class {
+    METHOD_POST,
+    METHOD_GET,   /* answered 401 unauthenticated (the Exchange probe), else 405 */
+    METHOD_OTHER, /* 405 */
+};
+
+enum http_route http_route_match(const char *path);
+enum http_method_class http_method_classify(const char *method);
+
+#endif

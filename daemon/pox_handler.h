@@ -1,0 +1,27 @@
+/*
+ * pox_handler: answers one authenticated POX request (PROTOCOL.md §2) from the directory.
+ * Like Exchange, every outcome the client can act on is an HTTP 200 carrying XML:
+ *   malformed, oversized, too deep, with a DTD, or no address    -> ErrorCode 600
+ *   AcceptableResponseSchema other than outlook 2006a            -> ErrorCode 601
+ *   address unknown, or not the authenticated mailbox            -> ErrorCode 500 (same answer)
+ *   directory failure                                            -> ErrorCode 603
+ *   mailbox with a target address                                -> Action redirectAddr
+ *   otherwise                                                    -> Action settings
+ */
+#ifndef AD_DAEMON_POX_HANDLER_H
+#define AD_DAEMON_POX_HANDLER_H
+
+#include <stddef.h>
+
+#include "adbuf.h"
+#include "directory.h"
+
+/*
+ * auth_address is the authenticated mailbox's primary address. Writes the XML answer
+ * into out and returns the HTTP status: 200, or 500 when not even an error document could
+ * be written (out of memory).
+ */
+int pox_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
+               struct adbuf *out);
+
+#endif

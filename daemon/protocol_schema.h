@@ -1,0 +1,18 @@
+/*
+ * protocol_schema: which Protocol types and field paths autodiscoverctl accepts
+ * (PROTOCOL.md §2.3). Paths name elements below <Protocol>, '/' between levels:
+ * "EwsUrl", "Internal/OWAUrl", "External/Protocol/ASUrl", "MailStore/InternalUrl".
+ */
+#ifndef AD_DAEMON_PROTOCOL_SCHEMA_H
+#define AD_DAEMON_PROTOCOL_SCHEMA_H
+
+#include <stdbool.h>
+
+/* true for EXCH EXPR EXHTTP WEB IMAP POP3 SMTP mapiHttp (exact spelling). */
+bool protocol_type_known(const char *type);
+/* mapiHttp is written <Protocol Type="mapiHttp" Version="1">. */
+bool protocol_type_as_attribute(const char *type);
+/* true when path is a known element for a Protocol of this type. */
+bool protocol_path_known(const char *type, const char *path);
+
+#endif

@@ -1,0 +1,403 @@
+/*
+ * http: libcurl multi driver. Each transfer owns one easy handle configured by
+ * configure_easy(), the single place where the transport policy of http.h is applied.
+ */
+#include "http.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "autodiscover/autodiscover.h"
+#include "xmlsafe.h"
+
+#define USER_AGENT "libautodiscover/" AD_VERSION_STRING
+#define POLL_INTERVAL_MS 1000
+
+struct http_transfer {
+    struct http_client *http;
+    struct http_transfer *next; /* the client's list of transfers in flight */
+    CURL *easy;
+    struct curl_slist *headers;
+    char *host;
+    void *user;
+    bool running;
+    bool done;
+    bool too_big;
+    bool nomem;
+    struct timespec started;
+    char errbuf[CURL_ERROR_SIZE];
+    struct http_response resp;
+};
+
+struct http_client {
+    CURLM *multi;
+    struct http_transfer *running; /* transfers added to the multi handle */
+};
+
+static long ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+void http_response_free(struct http_response *resp)
+{
+    free(resp->detail);
+    free(resp->location);
+    adbuf_free(&resp->body);
+    memset(resp, 0, sizeof *resp);
+}
+
+struct http_client *http_client_new(void)
+{
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return NULL;
+    struct http_client *http = calloc(1, sizeof *http);
+    if (http)
+        http->multi = curl_multi_init();
+    if (!http || !http->multi) {
+        free(http);
+        curl_global_cleanup();
+        return NULL;
+    }
+    return http;
+}
+
+void http_client_free(struct http_client *http)
+{
+    if (!http)
+        return;
+    while (http->running)
+        http_transfer_free(http->running);
+    curl_multi_cleanup(http->multi);
+    free(http);
+    curl_global_cleanup();
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
+{
+    struct http_transfer *t = userp;
+    size_t len = size * nmemb;
+    if (adbuf_append(&t->resp.body, data, len) == 0)
+        return len;
+    /* adbuf fails alike for the cap and for memory; tell them apart for the journey. */
+    if (t->resp.body.len + len > t->resp.body.max)
+        t->too_big = true;
+    else
+        t->nomem = true;
+    return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+}
+
+static char *host_of(const char *url)
+{
+    CURLU *u = curl_url();
+    char *host = NULL, *copy = NULL;
+    if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK)
+        copy = strdup(host);
+    curl_free(host);
+    curl_url_cleanup(u);
+    return copy;
+}
+
+/* The transport policy. Returns CURLE_OK or the first option libcurl refused. */
+static CURLcode configure_easy(struct http_transfer *t, const struct http_options *opts,
+                               const struct http_request *req)
+{
+    CURL *e = t->easy;
+    CURLcode rc = CURLE_OK;
+#define SET(opt, val)                                                                              \
+    do {                                                                                           \
+        if (rc == CURLE_OK)                                                                        \
+            rc = curl_easy_setopt(e, opt, val);                                                    \
+    } while (0)
+    SET(CURLOPT_URL, req->url);
+    SET(CURLOPT_PROTOCOLS_STR, "https");
+    SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
+    SET(CURLOPT_FOLLOWLOCATION, 0L);
+    SET(CURLOPT_SSL_VERIFYPEER, 1L);
+    SET(CURLOPT_SSL_VERIFYHOST, 2L);
+    SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+    if (opts->cacert)
+        SET(CURLOPT_CAINFO, opts->cacert);
+    if (opts->connect_to)
+        SET(CURLOPT_CONNECT_TO, (struct curl_slist *)opts->connect_to);
+    SET(CURLOPT_TIMEOUT_MS, opts->timeout_ms);
+    SET(CURLOPT_CONNECTTIMEOUT_MS, opts->timeout_ms);
+    SET(CURLOPT_NOSIGNAL, 1L);
+    SET(CURLOPT_USERAGENT, USER_AGENT);
+    SET(CURLOPT_ACCEPT_ENCODING, ""); /* gzip/deflate tolerated; the cap counts decoded bytes */
+    SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)XMLSAFE_RESPONSE_MAX_BYTES);
+    SET(CURLOPT_WRITEFUNCTION, on_body);
+    SET(CURLOPT_WRITEDATA, t);
+    SET(CURLOPT_ERRORBUFFER, t->errbuf);
+    SET(CURLOPT_PRIVATE, t);
+    if (req->body) {
+        SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        SET(CURLOPT_COPYPOSTFIELDS, req->body);
+    }
+    SET(CURLOPT_HTTPHEADER, t->headers);
+    if (req->username && req->password) {
+        SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        SET(CURLOPT_USERNAME, req->username);
+        SET(CURLOPT_PASSWORD, req->password);
+    }
+#undef SET
+    return rc;
+}
+
+static int build_headers(struct http_transfer *t, const struct http_request *req)
+{
+    char *content_type = NULL;
+    if (req->content_type && asprintf(&content_type, "Content-Type: %s", req->content_type) < 0)
+        return -1;
+    /* No "Expect: 100-continue" round trip: the request is small and the server may be odd. */
+    const char *lines[] = {content_type, "Expect:"};
+    int rc = 0;
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0] && rc == 0; i++) {
+        if (!lines[i])
+            continue;
+        struct curl_slist *l = curl_slist_append(t->headers, lines[i]);
+        if (!l)
+            rc = -1;
+        else
+            t->headers = l;
+    }
+    free(content_type);
+    return rc;
+}
+
+struct http_transfer *http_start(struct http_client *http, const struct http_options *opts,
+                                 const struct http_request *req, void *user)
+{
+    struct http_transfer *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    t->http = http;
+    t->user = user;
+    adbuf_init(&t->resp.body, XMLSAFE_RESPONSE_MAX_BYTES);
+    t->easy = curl_easy_init();
+    t->host = host_of(req->url);
+    if (!t->easy || !t->host || build_headers(t, req) < 0 ||
+        configure_easy(t, opts, req) != CURLE_OK ||
+        curl_multi_add_handle(http->multi, t->easy) != CURLM_OK) {
+        http_transfer_free(t);
+        return NULL;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t->started);
+    t->running = true;
+    t->next = http->running;
+    http->running = t;
+    return t;
+}
+
+static void unlink_running(struct http_transfer *t)
+{
+    for (struct http_transfer **p = &t->http->running; *p; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            break;
+        }
+    }
+    curl_multi_remove_handle(t->http->multi, t->easy);
+    t->running = false;
+}
+
+void http_transfer_free(struct http_transfer *t)
+{
+    if (!t)
+        return;
+    if (t->running)
+        unlink_running(t);
+    curl_easy_cleanup(t->easy);
+    curl_slist_free_all(t->headers);
+    free(t->host);
+    http_response_free(&t->resp);
+    free(t);
+}
+
+const struct http_response *http_transfer_response(const struct http_transfer *t)
+{
+    return &t->resp;
+}
+
+void *http_transfer_user(const struct http_transfer *t)
+{
+    return t->user;
+}
+
+void http_transfer_take_response(struct http_transfer *t, struct http_response *out)
+{
+    *out = t->resp;
+    memset(&t->resp, 0, sizeof t->resp);
+    adbuf_init(&t->resp.body, XMLSAFE_RESPONSE_MAX_BYTES);
+}
+
+/* True when a WWW-Authenticate challenge offers the Basic scheme. */
+static bool offers_basic(CURL *easy)
+{
+    struct curl_header *h = NULL;
+    size_t index = 0, amount = 1;
+    while (index < amount &&
+           curl_easy_header(easy, "WWW-Authenticate", index, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+        amount = h->amount;
+        /* One header may list several challenges: "Negotiate, Basic realm=...". */
+        for (const char *p = h->value; *p; p++) {
+            bool at_token = p == h->value || p[-1] == ' ' || p[-1] == ',';
+            if (at_token && strncasecmp(p, "basic", 5) == 0 && (p[5] == '\0' || p[5] == ' '))
+                return true;
+        }
+        index++;
+    }
+    return false;
+}
+
+static void finish_answer(struct http_transfer *t)
+{
+    struct http_response *r = &t->resp;
+    char *location = NULL, *scheme = NULL;
+    long verify = -1;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &r->status);
+    curl_easy_getinfo(t->easy, CURLINFO_SCHEME, &scheme);
+    curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    r->verified_https = scheme && strcasecmp(scheme, "https") == 0 && verify == 0;
+    if (r->status >= 300 && r->status < 400 &&
+        curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {
+        r->location = strdup(location);
+        if (!r->location)
+            r->outcome = HTTP_FAIL_NOMEM;
+    }
+    if (r->status == 401)
+        r->offers_basic = offers_basic(t->easy);
+}
+
+/* The libcurl error text without its "SSL certificate problem: " prefix. */
+static const char *tls_problem(const char *errbuf)
+{
+    static const char prefix[] = "SSL certificate problem: ";
+    if (strncmp(errbuf, prefix, sizeof prefix - 1) == 0)
+        return errbuf + sizeof prefix - 1;
+    return errbuf;
+}
+
+static enum http_outcome classify_failure(struct http_transfer *t, CURLcode rc, char **detail)
+{
+    const char *text = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+    long os_errno = 0, verify = -1;
+    int n = -1;
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+        n = asprintf(detail, "could not resolve host: %s", t->host);
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_DNS;
+    case CURLE_COULDNT_CONNECT:
+        curl_easy_getinfo(t->easy, CURLINFO_OS_ERRNO, &os_errno);
+        n = asprintf(detail, "could not connect: %s", os_errno ? strerror((int)os_errno) : text);
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_CONNECT;
+    case CURLE_OPERATION_TIMEDOUT:
+        n = asprintf(detail, "timed out after %ld ms", ms_since(&t->started));
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_TIMEOUT;
+    case CURLE_PEER_FAILED_VERIFICATION:
+        /*
+         * A chain that verified but failed anyway failed on the host name check. libcurl
+         * 7.88 (OpenSSL) checks the name before it records the chain's result, so its
+         * message ("... matches target host name ...") is the other sign of a name mismatch.
+         */
+        curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+        if (verify == 0 || strstr(text, "target host name"))
+            n = asprintf(detail, "TLS: certificate name does not match %s", t->host);
+        else
+            n = asprintf(detail, "TLS: %s", tls_problem(text));
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_TLS;
+    case CURLE_SSL_CONNECT_ERROR:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_INVALIDCERTSTATUS:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        n = asprintf(detail, "TLS: %s", tls_problem(text));
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_TLS;
+    case CURLE_FILESIZE_EXCEEDED:
+        t->too_big = true;
+        break;
+    case CURLE_OUT_OF_MEMORY:
+        return HTTP_FAIL_NOMEM;
+    default:
+        break;
+    }
+    if (t->nomem)
+        return HTTP_FAIL_NOMEM;
+    if (t->too_big) {
+        n = asprintf(detail, "answer larger than %u bytes: transfer aborted",
+                     XMLSAFE_RESPONSE_MAX_BYTES);
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_TOO_BIG;
+    }
+    n = asprintf(detail, "%s", text);
+    return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_OTHER;
+}
+
+static void finish_transfer(struct http_transfer *t, CURLcode rc)
+{
+    unlink_running(t);
+    t->done = true;
+    t->resp.elapsed_ms = ms_since(&t->started);
+    if (rc == CURLE_OK) {
+        t->resp.outcome = HTTP_DONE;
+        finish_answer(t);
+        return;
+    }
+    char *detail = NULL;
+    t->resp.outcome = classify_failure(t, rc, &detail);
+    t->resp.detail = t->resp.outcome == HTTP_FAIL_NOMEM ? NULL : detail;
+    if (t->resp.outcome == HTTP_FAIL_NOMEM)
+        free(detail);
+    /* A transfer that failed mid-way leaves a partial body nobody should parse. */
+    adbuf_reset(&t->resp.body);
+}
+
+struct http_transfer *http_wait(struct http_client *http)
+{
+    while (http->running) {
+        int still_running = 0, queued = 0;
+        if (curl_multi_perform(http->multi, &still_running) != CURLM_OK)
+            return NULL;
+        CURLMsg *msg;
+        while ((msg = curl_multi_info_read(http->multi, &queued))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            char *private = NULL;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
+            struct http_transfer *t = (struct http_transfer *)private;
+            finish_transfer(t, msg->data.result);
+            return t;
+        }
+        if (curl_multi_poll(http->multi, NULL, 0, POLL_INTERVAL_MS, NULL) != CURLM_OK)
+            return NULL;
+    }
+    return NULL;
+}
+
+int http_perform(struct http_client *http, const struct http_options *opts,
+                 const struct http_request *req, struct http_response *resp)
+{
+    struct http_transfer *t = http_start(http, opts, req, NULL);
+    if (!t)
+        return -1;
+    struct http_transfer *done;
+    /* Only this transfer is in flight, so the first one to finish is it. */
+    do {
+        done = http_wait(http);
+    } while (done && done != t);
+    if (!done) {
+        http_transfer_free(t);
+        return -1;
+    }
+    http_transfer_take_response(t, resp);
+    http_transfer_free(t);
+    return resp->outcome == HTTP_FAIL_NOMEM ? -1 : 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * http: the library's only door to the network, a thin layer over the libcurl multi
+ * interface. Its policy is fixed here and nowhere else: https only, certificate and host name
+ * always verified, TLS 1.2 or later, redirects never followed, answers capped at
+ * XMLSAFE_RESPONSE_MAX_BYTES, one timeout per transfer, credentials only when the request
+ * carries them (HTTP Basic) and never logged.
+ *
+ * Several transfers may be in flight on one http_client; http_wait() hands back whichever
+ * finishes first. http_perform() runs one transfer to completion.
+ */
+#ifndef AD_LIB_HTTP_H
+#define AD_LIB_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <curl/curl.h>
+
+#include "adbuf.h"
+
+/* What became of a transfer. HTTP_DONE means an HTTP answer arrived, whatever its status. */
+enum http_outcome {
+    HTTP_DONE = 0,
+    HTTP_FAIL_DNS,     /* the host name did not resolve */
+    HTTP_FAIL_CONNECT, /* no TCP connection */
+    HTTP_FAIL_TLS,     /* handshake failed, certificate untrusted or naming another host */
+    HTTP_FAIL_TIMEOUT,
+    HTTP_FAIL_TOO_BIG, /* the answer passed the size cap; the transfer was aborted */
+    HTTP_FAIL_OTHER,   /* anything else libcurl reports (protocol errors, refused scheme) */
+    HTTP_FAIL_NOMEM,
+};
+
+/* Settings shared by every transfer of a discovery. */
+struct http_options {
+    const char *cacert;                  /* PEM bundle, or NULL for the system trust store */
+    long timeout_ms;                     /* whole transfer: DNS, connect, TLS, answer */
+    const struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO entries, or NULL */
+};
+
+struct http_request {
+    const char *url;
+    const char *body; /* POSTed when not NULL (copied) */
+    size_t body_len;
+    const char *content_type;
+    const char *username; /* HTTP Basic credentials when both are set, else none are sent */
+    const char *password;
+};
+
+struct http_response {
+    enum http_outcome outcome;
+    char *detail;        /* one line on a failure ("Connection refused"), else NULL */
+    long status;         /* HTTP status, 0 when no answer arrived */
+    struct adbuf body;   /* the answer's body (capped) */
+    char *location;      /* absolute Location of a 3xx answer, or NULL */
+    bool offers_basic;   /* a WWW-Authenticate challenge names Basic */
+    bool verified_https; /* the answer came over https from a validated certificate */
+    long elapsed_ms;
+};
+
+void http_response_free(struct http_response *resp);
+
+struct http_client;
+struct http_transfer;
+
+/* NULL when libcurl cannot start. */
+struct http_client *http_client_new(void);
+void http_client_free(struct http_client *http);
+
+/*
+ * Starts a transfer; user is handed back by http_transfer_user(). NULL on out of memory
+ * or when libcurl refuses the request (nothing to wait for then).
+ */
+struct http_transfer *http_start(struct http_client *http, const struct http_options *opts,
+                                 const struct http_request *req, void *user);
+/* Blocks until a transfer finishes and returns it; NULL when none is in flight or on error. */
+struct http_transfer *http_wait(struct http_client *http);
+const struct http_response *http_transfer_response(const struct http_transfer *t);
+void *http_transfer_user(const struct http_transfer *t);
+/* Takes the response out of a finished transfer (the transfer keeps an empty one). */
+void http_transfer_take_response(struct http_transfer *t, struct http_response *out);
+/* Cancels the transfer if still running, and frees it. */
+void http_transfer_free(struct http_transfer *t);
+
+/* Runs one transfer to completion. 0 with *resp filled, -1 on out of memory. */
+int http_perform(struct http_client *http, const struct http_options *opts,
+                 const struct http_request *req, struct http_response *resp);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * report: the result and its journey as one JSON document (doc/autodiscover.md describes it):
+ *   {"result": {"ok", "code", "reason", "email", "url", "method", "user", "action",
+ *               "protocols"}, "steps": [{"method", "url", "status", "code", "elapsed_ms",
+ *               "auth", "decision", "reason"}, ...]}
+ * Absent values are null. Only what ad_result holds is written, and it never holds a secret.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "result.h"
+
+/* A string or null; jansson rejects invalid UTF-8, which then becomes null too. */
+static json_t *string_or_null(const char *s)
+{
+    json_t *j = s ? json_string(s) : NULL;
+    return j ? j : json_null();
+}
+
+/* Sets key, consuming value; -1 when value could not be made or set. */
+static int set(json_t *obj, const char *key, json_t *value)
+{
+    return value ? json_object_set_new(obj, key, value) : -1;
+}
+
+static json_t *user_json(const struct ad_result *r)
+{
+    if (!r->has_answer || !r->answer.has_user)
+        return json_null();
+    const struct pox_user *u = &r->answer.user;
+    json_t *user = json_object();
+    if (!user || set(user, "DisplayName", string_or_null(u->display_name)) < 0 ||
+        set(user, "LegacyDN", string_or_null(u->legacy_dn)) < 0 ||
+        set(user, "AutoDiscoverSMTPAddress", string_or_null(u->smtp_address)) < 0 ||
+        set(user, "DeploymentId", string_or_null(u->deployment_id)) < 0) {
+        json_decref(user);
+        return NULL;
+    }
+    return user;
+}
+
+/*
+ * Adds one field. A path that repeats within a protocol (Exchange sends several OWAUrl, one
+ * per authentication method) becomes an array of its values in document order.
+ */
+static int add_field(json_t *proto, const struct pox_field *f)
+{
+    json_t *value = string_or_null(f->value);
+    json_t *prev = json_object_get(proto, f->path);
+    if (!prev)
+        return set(proto, f->path, value);
+    if (json_is_array(prev))
+        return json_array_append_new(prev, value);
+    json_t *list = json_array();
+    if (!list || json_array_append(list, prev) < 0 || json_array_append_new(list, value) < 0) {
+        json_decref(list);
+        return -1;
+    }
+    return set(proto, f->path, list);
+}
+
+static json_t *protocol_json(const struct pox_protocol *p)
+{
+    json_t *proto = json_object();
+    if (!proto || set(proto, "Type", string_or_null(p->type)) < 0)
+        goto fail;
+    for (size_t i = 0; i < p->nfields; i++)
+        if (add_field(proto, &p->fields[i]) < 0)
+            goto fail;
+    return proto;
+fail:
+    json_decref(proto);
+    return NULL;
+}
+
+static json_t *protocols_json(const struct ad_result *r)
+{
+    json_t *list = json_array();
+    size_t n = r->has_answer ? r->answer.nprotocols : 0;
+    for (size_t i = 0; list && i < n; i++) {
+        if (json_array_append_new(list, protocol_json(&r->answer.protocols[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+static json_t *result_json(const struct ad_result *r)
+{
+    json_t *res = json_object();
+    if (!res || set(res, "ok", json_boolean(r->code == AD_OK)) < 0 ||
+        set(res, "code", json_string(result_code_name(r->code))) < 0 ||
+        set(res, "reason", string_or_null(r->reason)) < 0 ||
+        set(res, "email", string_or_null(r->email)) < 0 ||
+        set(res, "url", string_or_null(r->url)) < 0 ||
+        set(res, "method", string_or_null(r->method)) < 0 || set(res, "user", user_json(r)) < 0 ||
+        set(res, "action",
+            string_or_null(r->has_answer ? pox_action_name(r->answer.action) : NULL)) < 0 ||
+        set(res, "protocols", protocols_json(r)) < 0) {
+        json_decref(res);
+        return NULL;
+    }
+    return res;
+}
+
+static json_t *step_json(const struct result_step *s)
+{
+    json_t *step = json_object();
+    if (!step || set(step, "method", string_or_null(s->method)) < 0 ||
+        set(step, "url", string_or_null(s->url)) < 0 ||
+        set(step, "status", json_integer(s->status)) < 0 ||
+        set(step, "code", string_or_null(s->code)) < 0 ||
+        set(step, "elapsed_ms", json_integer(s->elapsed_ms)) < 0 ||
+        set(step, "auth", json_string(step_auth_name(s->auth))) < 0 ||
+        set(step, "decision", json_string(step_decision_name(s->decision))) < 0 ||
+        set(step, "reason", string_or_null(s->reason)) < 0) {
+        json_decref(step);
+        return NULL;
+    }
+    return step;
+}
+
+static json_t *steps_json(const struct ad_result *r)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < r->nsteps; i++) {
+        if (json_array_append_new(list, step_json(&r->steps[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+char *ad_result_to_json(const ad_result *r)
+{
+    if (!r)
+        return NULL;
+    json_t *doc = json_object();
+    if (!doc || set(doc, "result", result_json(r)) < 0 || set(doc, "steps", steps_json(r)) < 0) {
+        json_decref(doc);
+        return NULL;
+    }
+    /* Keys in insertion order, so the document reads in the order documented above. */
+    char *text = json_dumps(doc, JSON_PRESERVE_ORDER | JSON_INDENT(2));
+    json_decref(doc);
+    if (!text)
+        return NULL;
+    /* The application may have given jansson other allocators; ad_free() is free(). */
+    json_free_t jansson_free = free;
+    json_get_alloc_funcs(NULL, &jansson_free);
+    char *copy = strdup(text);
+    jansson_free(text);
+    return copy;
+}

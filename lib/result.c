@@ -1,0 +1,296 @@
+/*
+ * result: construction of an ad_result by the engine, and the public accessors. Accessors
+ * answer NULL (or 0) for a NULL result or an index out of range, never crash.
+ */
+#include "result.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *step_decision_name(enum step_decision decision)
+{
+    switch (decision) {
+    case STEP_SUCCESS:
+        return "success";
+    case STEP_RETRY_WITH_CREDENTIALS:
+        return "retry-with-credentials";
+    case STEP_NEXT_CANDIDATE:
+        return "next-candidate";
+    case STEP_STOP:
+        return "stop";
+    }
+    return "stop";
+}
+
+const char *step_auth_name(enum step_auth auth)
+{
+    return auth == STEP_AUTH_BASIC ? "basic" : "none";
+}
+
+const char *result_code_name(ad_code code)
+{
+    static const char *const names[] = {
+        [AD_OK] = "AD_OK",
+        [AD_E_INVALID_ARGUMENT] = "AD_E_INVALID_ARGUMENT",
+        [AD_E_NOMEM] = "AD_E_NOMEM",
+        [AD_E_BAD_ADDRESS] = "AD_E_BAD_ADDRESS",
+        [AD_E_FILE] = "AD_E_FILE",
+        [AD_E_NOT_FOUND] = "AD_E_NOT_FOUND",
+        [AD_E_AUTH] = "AD_E_AUTH",
+        [AD_E_SERVER_ERROR] = "AD_E_SERVER_ERROR",
+        [AD_E_INTERNAL] = "AD_E_INTERNAL",
+        [AD_E_REDIRECT_LIMIT] = "AD_E_REDIRECT_LIMIT",
+    };
+    if ((unsigned)code < sizeof names / sizeof names[0] && names[code])
+        return names[code];
+    return "AD_E_UNKNOWN";
+}
+
+struct ad_result *result_new(const char *email)
+{
+    struct ad_result *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->code = AD_E_INTERNAL;
+    if (email && !(r->email = strdup(email))) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+static int steps_grow(struct ad_result *r)
+{
+    if (r->nsteps < r->capacity)
+        return 0;
+    size_t capacity = r->capacity ? r->capacity * 2 : 8;
+    struct result_step *steps = realloc(r->steps, capacity * sizeof *steps);
+    if (!steps)
+        return -1;
+    r->steps = steps;
+    r->capacity = capacity;
+    return 0;
+}
+
+int result_add_step(struct ad_result *r, const char *method, const char *url, int status,
+                    const char *code, long elapsed_ms, enum step_auth auth,
+                    enum step_decision decision, const char *reason)
+{
+    if (steps_grow(r) < 0)
+        return -1;
+    struct result_step step = {
+        .method = method,
+        .url = strdup(url ? url : ""),
+        .status = status,
+        .code = code ? code : OUTLOOK_CODE_NONE,
+        .elapsed_ms = elapsed_ms,
+        .auth = auth,
+        .decision = decision,
+        .reason = strdup(reason ? reason : ""),
+    };
+    if (!step.url || !step.reason) {
+        free(step.url);
+        free(step.reason);
+        return -1;
+    }
+    r->steps[r->nsteps++] = step;
+    return 0;
+}
+
+int result_set_answer(struct ad_result *r, const char *url, const char *method,
+                      struct pox_response *answer)
+{
+    char *copy = strdup(url);
+    if (!copy)
+        return -1;
+    free(r->url);
+    r->url = copy;
+    r->method = method;
+    if (r->has_answer)
+        pox_response_free(&r->answer);
+    r->answer = *answer;
+    r->has_answer = true;
+    memset(answer, 0, sizeof *answer);
+    return 0;
+}
+
+int result_set_outcome(struct ad_result *r, ad_code code, const char *fmt, ...)
+{
+    va_list ap;
+    char *reason = NULL;
+    va_start(ap, fmt);
+    int n = vasprintf(&reason, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return -1;
+    free(r->reason);
+    r->reason = reason;
+    r->code = code;
+    return 0;
+}
+
+void ad_result_free(ad_result *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nsteps; i++) {
+        free(r->steps[i].url);
+        free(r->steps[i].reason);
+    }
+    free(r->steps);
+    if (r->has_answer)
+        pox_response_free(&r->answer);
+    free(r->reason);
+    free(r->email);
+    free(r->url);
+    free(r);
+}
+
+ad_code ad_result_code(const ad_result *r)
+{
+    return r ? r->code : AD_E_INVALID_ARGUMENT;
+}
+
+const char *ad_result_reason(const ad_result *r)
+{
+    return r ? r->reason : NULL;
+}
+
+const char *ad_result_email(const ad_result *r)
+{
+    return r ? r->email : NULL;
+}
+
+const char *ad_result_url(const ad_result *r)
+{
+    return r ? r->url : NULL;
+}
+
+const char *ad_result_method(const ad_result *r)
+{
+    return r ? r->method : NULL;
+}
+
+const char *ad_result_action(const ad_result *r)
+{
+    return r && r->has_answer ? pox_action_name(r->answer.action) : NULL;
+}
+
+const char *ad_result_user(const ad_result *r, const char *name)
+{
+    if (!r || !r->has_answer || !r->answer.has_user || !name)
+        return NULL;
+    const struct pox_user *u = &r->answer.user;
+    if (strcmp(name, "DisplayName") == 0)
+        return u->display_name;
+    if (strcmp(name, "LegacyDN") == 0)
+        return u->legacy_dn;
+    if (strcmp(name, "AutoDiscoverSMTPAddress") == 0)
+        return u->smtp_address;
+    if (strcmp(name, "DeploymentId") == 0)
+        return u->deployment_id;
+    return NULL;
+}
+
+static const struct pox_protocol *protocol_at(const ad_result *r, size_t index)
+{
+    if (!r || !r->has_answer || index >= r->answer.nprotocols)
+        return NULL;
+    return &r->answer.protocols[index];
+}
+
+size_t ad_result_protocol_count(const ad_result *r)
+{
+    return r && r->has_answer ? r->answer.nprotocols : 0;
+}
+
+const char *ad_result_protocol_type(const ad_result *r, size_t index)
+{
+    const struct pox_protocol *p = protocol_at(r, index);
+    return p ? p->type : NULL;
+}
+
+const char *ad_result_protocol_get(const ad_result *r, size_t index, const char *path)
+{
+    const struct pox_protocol *p = protocol_at(r, index);
+    return p && path ? pox_protocol_get(p, path) : NULL;
+}
+
+size_t ad_result_protocol_field_count(const ad_result *r, size_t index)
+{
+    const struct pox_protocol *p = protocol_at(r, index);
+    return p ? p->nfields : 0;
+}
+
+ad_code ad_result_protocol_field(const ad_result *r, size_t index, size_t field, const char **path,
+                                 const char **value)
+{
+    const struct pox_protocol *p = protocol_at(r, index);
+    if (!p || field >= p->nfields)
+        return AD_E_INVALID_ARGUMENT;
+    if (path)
+        *path = p->fields[field].path;
+    if (value)
+        *value = p->fields[field].value;
+    return AD_OK;
+}
+
+static const struct result_step *step_at(const ad_result *r, size_t index)
+{
+    return r && index < r->nsteps ? &r->steps[index] : NULL;
+}
+
+size_t ad_result_step_count(const ad_result *r)
+{
+    return r ? r->nsteps : 0;
+}
+
+const char *ad_result_step_method(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->method : NULL;
+}
+
+const char *ad_result_step_url(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->url : NULL;
+}
+
+int ad_result_step_status(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->status : 0;
+}
+
+const char *ad_result_step_code(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->code : NULL;
+}
+
+const char *ad_result_step_auth(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? step_auth_name(s->auth) : NULL;
+}
+
+const char *ad_result_step_decision(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? step_decision_name(s->decision) : NULL;
+}
+
+const char *ad_result_step_reason(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->reason : NULL;
+}
+
+long ad_result_step_elapsed_ms(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->elapsed_ms : 0;
+}

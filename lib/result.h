@@ -1,0 +1,76 @@
+/*
+ * result: the outcome of a discovery and its journey, one step per attempt. The engine
+ * builds it with the functions below; users read it through the ad_result_* accessors.
+ * No step ever holds a password or an Authorization header: steps are built from URLs,
+ * statuses and reasons only.
+ */
+#ifndef AD_LIB_RESULT_H
+#define AD_LIB_RESULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "autodiscover/autodiscover.h"
+#include "pox.h"
+
+enum step_decision {
+    STEP_SUCCESS,
+    STEP_RETRY_WITH_CREDENTIALS,
+    STEP_NEXT_CANDIDATE,
+    STEP_STOP,
+};
+
+enum step_auth {
+    STEP_AUTH_NONE,
+    STEP_AUTH_BASIC,
+};
+
+/* Outlook "Test E-mail AutoConfiguration" labels (PROTOCOL.md §9). */
+#define OUTLOOK_CODE_NONE ""
+#define OUTLOOK_CODE_UNREACHABLE "0x800C8203"
+#define OUTLOOK_CODE_URL_REDIRECT "0x800C8204"
+#define OUTLOOK_CODE_ADDR_REDIRECT "0x800C8205"
+
+struct result_step {
+    const char *method; /* static: "root", "autodiscover", ... */
+    char *url;
+    int status;       /* HTTP status, 0 when none arrived */
+    const char *code; /* static: an OUTLOOK_CODE_* */
+    long elapsed_ms;
+    enum step_auth auth;
+    enum step_decision decision;
+    char *reason;
+};
+
+struct ad_result {
+    ad_code code;
+    char *reason;
+    char *email;        /* the address discovered for (domain in lower case) */
+    char *url;          /* the URL that answered with settings, or NULL */
+    const char *method; /* static name of the method that found url, or NULL */
+    bool has_answer;
+    struct pox_response answer; /* the settings answer when has_answer */
+    struct result_step *steps;
+    size_t nsteps;
+    size_t capacity;
+};
+
+const char *step_decision_name(enum step_decision decision);
+const char *step_auth_name(enum step_auth auth);
+/* "AD_OK", "AD_E_NOT_FOUND", ...; "AD_E_UNKNOWN" for a value outside the enum. */
+const char *result_code_name(ad_code code);
+
+/* A result for email (copied; may be NULL for a malformed address), code AD_E_INTERNAL. */
+struct ad_result *result_new(const char *email);
+/* Appends a step; url and reason are copied. 0, or -1 on out of memory. */
+int result_add_step(struct ad_result *r, const char *method, const char *url, int status,
+                    const char *code, long elapsed_ms, enum step_auth auth,
+                    enum step_decision decision, const char *reason);
+/* Keeps the settings answer (moved out of *answer, which is left empty). 0 or -1 (OOM). */
+int result_set_answer(struct ad_result *r, const char *url, const char *method,
+                      struct pox_response *answer);
+/* Sets the outcome; the reason is formatted. 0 or -1 (OOM). */
+int result_set_outcome(struct ad_result *r, ad_code code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

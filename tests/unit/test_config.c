@@ -1,0 +1,138 @@
+/*
+ * Unit tests for daemon/config.c. Every tests/data/config/good-*.conf must parse (and match
+ * its "# expect-listeners:" / "# expect-max-body:" header); every bad-*.conf must fail with
+ * "FILE:LINE: ..." where LINE and a piece of the message come from its "# expect-line:" and
+ * "# expect-error:" header.
+ */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "testutil.h"
+
+/* The value after "# KEY: " in text, copied into out; "" when absent. */
+static void header_value(const char *text, const char *key, char *out, size_t outlen)
+{
+    char marker[64];
+    snprintf(marker, sizeof marker, "# %s: ", key);
+    const char *p = strstr(text, marker);
+    out[0] = '\0';
+    if (p) {
+        p += strlen(marker);
+        size_t n = strcspn(p, "\n");
+        snprintf(out, outlen, "%.*s", (int)n, p);
+    }
+}
+
+static void check_good(const char *name, const char *text)
+{
+    char err[1024], want[64];
+    struct config *conf = config_parse_string(name, text, err, sizeof err);
+    if (!conf) {
+        test_fail_str(__FILE__, __LINE__, name, err, "(parses)");
+        return;
+    }
+    header_value(text, "expect-listeners", want, sizeof want);
+    CHECK(conf->nlisteners == strtoul(want, NULL, 10));
+    header_value(text, "expect-max-body", want, sizeof want);
+    CHECK(conf->max_body == strtoul(want, NULL, 10));
+    for (size_t i = 0; i < conf->nlisteners; i++) {
+        CHECK(conf->listeners[i].nhosts == 1);
+        CHECK(conf->listeners[i].hosts[0].tls_certificate != NULL);
+        CHECK(conf->listeners[i].hosts[0].tls_key != NULL);
+    }
+    config_free(conf);
+}
+
+static void check_bad(const char *name, const char *text)
+{
+    char err[1024], line[32], message[256], prefix[600];
+    header_value(text, "expect-line", line, sizeof line);
+    header_value(text, "expect-error", message, sizeof message);
+    CHECK(line[0] && message[0]);
+    struct config *conf = config_parse_string(name, text, err, sizeof err);
+    CHECK(conf == NULL);
+    config_free(conf);
+    snprintf(prefix, sizeof prefix, "%s:%s: ", name, line);
+    if (strncmp(err, prefix, strlen(prefix)) != 0)
+        test_fail_str(__FILE__, __LINE__, name, err, prefix);
+    if (!strstr(err, message))
+        test_fail_str(__FILE__, __LINE__, name, err, message);
+    CHECK(strchr(err, '\n') == NULL); /* one line */
+}
+
+static void test_fixtures(void)
+{
+    const char *data = getenv("AD_TEST_DATA");
+    char dirpath[4096];
+    snprintf(dirpath, sizeof dirpath, "%s/config", data ? data : "tests/data");
+    DIR *d = opendir(dirpath);
+    CHECK(d != NULL);
+    if (!d)
+        return;
+    int good = 0, bad = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        bool is_good = strncmp(e->d_name, "good-", 5) == 0;
+        bool is_bad = strncmp(e->d_name, "bad-", 4) == 0;
+        if (!is_good && !is_bad)
+            continue;
+        char rel[512];
+        snprintf(rel, sizeof rel, "config/%s", e->d_name);
+        char *text = test_read_data(rel, NULL);
+        if (is_good) {
+            check_good(e->d_name, text);
+            good++;
+        } else {
+            check_bad(e->d_name, text);
+            bad++;
+        }
+        free(text);
+    }
+    closedir(d);
+    CHECK(good >= 3);
+    CHECK(bad >= 15);
+}
+
+static void test_values(void)
+{
+    char err[256];
+    struct config *conf =
+        config_parse_string("t",
+                            "directory \"sqlite:/d.db\"\naccess-log /a.log\n"
+                            "listen ::1 8443 { tls-certificate \"a\\\"b\"\ntls-key k }\n",
+                            err, sizeof err);
+    CHECK(conf != NULL);
+    if (!conf)
+        return;
+    CHECK_STR(conf->directory, "sqlite:/d.db");
+    CHECK_STR(conf->access_log, "/a.log");
+    CHECK_STR(conf->listeners[0].address, "::1");
+    CHECK(conf->listeners[0].port == 8443);
+    CHECK_STR(conf->listeners[0].hosts[0].tls_certificate, "a\"b");
+    CHECK_STR(conf->listeners[0].hosts[0].tls_key, "k");
+    CHECK(conf->listeners[0].hosts[0].name == NULL);
+    CHECK(conf->connection_limit > 0 && conf->per_ip_limit > 0 && conf->timeout_seconds > 0);
+    config_free(conf);
+}
+
+static void test_file_errors(void)
+{
+    char err[512];
+    CHECK(config_parse_file("/nonexistent/autodiscoverd.conf", err, sizeof err) == NULL);
+    CHECK(strncmp(err, "/nonexistent/autodiscoverd.conf:0: ", 35) == 0);
+    /* A huge number must not wrap around. */
+    CHECK(config_parse_string("t", "max-body 99999999999999999999999\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "out of range") != NULL);
+}
+
+int main(void)
+{
+    test_fixtures();
+    test_values();
+    test_file_errors();
+    return test_done("config");
+}

@@ -1,0 +1,172 @@
+/*
+ * Unit tests for daemon/dir_sqlite.c, dir_admin.c and directory.c on a real SQLite file:
+ * create, add, look up (case-insensitively, by address and legacyDN), Protocol order,
+ * password verification, and the admin checks that keep bad data out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dir_admin.h"
+#include "dir_sqlite.h"
+#include "directory.h"
+#include "password.h"
+#include "testutil.h"
+
+static char db_path[256];
+
+static void populate(void)
+{
+    char err[512], hash[256];
+    CHECK(dir_sqlite_create(db_path, err, sizeof err) == 0);
+    /* A second init must fail rather than wipe anything. */
+    CHECK(dir_sqlite_create(db_path, err, sizeof err) < 0);
+    struct dir_sqlite *ds = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(ds != NULL);
+    if (!ds)
+        exit(test_done("dir_sqlite"));
+    sqlite3 *db = dir_sqlite_db(ds);
+    CHECK(dir_admin_org_add(db, "Contoso", "0B5A1E52-3A0A-4D4D-9C1F-2B8F4C6A7E11", err,
+                            sizeof err) == 0);
+    CHECK(dir_admin_org_add(db, "contoso", NULL, err, sizeof err) < 0); /* same, any case */
+    CHECK(dir_admin_org_add(db, "Bad", "not-a-guid", err, sizeof err) < 0);
+    CHECK(dir_admin_domain_add(db, "Contoso.TEST", "Contoso", err, sizeof err) == 0);
+    CHECK(dir_admin_domain_add(db, "contoso.test", "Contoso", err, sizeof err) < 0);
+    CHECK(dir_admin_domain_add(db, "x.test", "NewOrg", err, sizeof err) == 0);    /* org made */
+    CHECK(dir_admin_domain_add(db, "fabrikam.test", NULL, err, sizeof err) == 0); /* org made */
+    CHECK(dir_admin_domain_add(db, "bad..test", NULL, err, sizeof err) < 0);
+    CHECK(password_hash("correct horse", hash, sizeof hash) == 0);
+    CHECK(strncmp(hash, "$y$", 3) == 0);
+    CHECK(dir_admin_mailbox_add(db, "Bob@Contoso.Test", "Bob", NULL, NULL, hash, err, sizeof err) ==
+          0);
+    CHECK(dir_admin_mailbox_add(db, "bob@contoso.test", "Bob", NULL, NULL, hash, err, sizeof err) <
+          0);
+    CHECK(dir_admin_mailbox_add(db, "alice@contoso.test", "Alice", "/o=X/cn=alice",
+                                "alice@contoso.mail.onmicrosoft.test", hash, err, sizeof err) == 0);
+    CHECK(dir_admin_mailbox_add(db, "carol@nowhere.test", "C", NULL, NULL, hash, err, sizeof err) <
+          0);
+    CHECK(strstr(err, "no domain nowhere.test") != NULL);
+    CHECK(dir_admin_mailbox_add(db, "not an address", "C", NULL, NULL, hash, err, sizeof err) < 0);
+    struct dir_admin_field exch[] = {
+        {"Server", "cas.contoso.test", NULL},
+        {"EwsUrl", "https://cas.contoso.test/EWS/Exchange.asmx", NULL}};
+    char attrs[] = "AuthenticationMethod=Basic, Fba";
+    struct dir_admin_field web[] = {{"Internal/OWAUrl", "https://cas/owa", attrs}};
+    CHECK(dir_admin_protocol_add(db, "contoso", "EXCH", NULL, exch, 2, err, sizeof err) == 0);
+    CHECK(dir_admin_protocol_add(db, "Contoso", "WEB", NULL, web, 1, err, sizeof err) == 0);
+    CHECK(dir_admin_protocol_add(db, "Contoso", "mapiHttp", "1", NULL, 0, err, sizeof err) == 0);
+    CHECK(dir_admin_protocol_add(db, "fabrikam.test", "EXPR", NULL, exch, 1, err, sizeof err) == 0);
+    CHECK(dir_admin_protocol_add(db, "nobody", "EXPR", NULL, exch, 1, err, sizeof err) < 0);
+    dir_sqlite_close(ds);
+}
+
+static void test_lookups(void)
+{
+    char err[512], uri[300];
+    snprintf(uri, sizeof uri, "sqlite:%s", db_path);
+    struct directory *dir = directory_open(uri, err, sizeof err);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    struct dir_mailbox mb;
+    CHECK(directory_find_mailbox(dir, "BOB@contoso.TEST", &mb) == 1);
+    CHECK_STR(mb.address, "bob@contoso.test");
+    CHECK_STR(mb.display_name, "Bob");
+    CHECK_STR(mb.legacy_dn, "/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/"
+                            "cn=Recipients/cn=bob");
+    CHECK_STR(mb.organisation, "Contoso");
+    CHECK_STR(mb.deployment_id, "0b5a1e52-3a0a-4d4d-9c1f-2b8f4c6a7e11");
+    CHECK(mb.target_address == NULL);
+    dir_mailbox_free(&mb);
+
+    CHECK(directory_find_mailbox_by_legacy_dn(dir, "/O=x/CN=ALICE", &mb) == 1);
+    CHECK_STR(mb.address, "alice@contoso.test");
+    CHECK_STR(mb.target_address, "alice@contoso.mail.onmicrosoft.test");
+    dir_mailbox_free(&mb);
+    CHECK(directory_find_mailbox(dir, "nobody@contoso.test", &mb) == 0);
+    CHECK(directory_find_mailbox_by_legacy_dn(dir, "/o=none", &mb) == 0);
+
+    struct pox_response resp = {0};
+    CHECK(directory_add_protocols(dir, "Contoso", &resp) == 0);
+    CHECK(resp.nprotocols == 3);
+    if (resp.nprotocols == 3) {
+        CHECK_STR(resp.protocols[0].type, "EXCH");
+        CHECK(resp.protocols[0].nfields == 2);
+        CHECK_STR(resp.protocols[0].fields[0].path, "Server");
+        CHECK_STR(resp.protocols[0].fields[1].path, "EwsUrl");
+        CHECK_STR(resp.protocols[1].type, "WEB");
+        CHECK(resp.protocols[1].fields[0].nattrs == 1);
+        CHECK_STR(resp.protocols[1].fields[0].attrs[0].name, "AuthenticationMethod");
+        CHECK_STR(resp.protocols[1].fields[0].attrs[0].value, "Basic, Fba");
+        CHECK_STR(resp.protocols[2].type, "mapiHttp");
+        CHECK(resp.protocols[2].type_as_attr);
+        CHECK_STR(resp.protocols[2].version, "1");
+        CHECK(resp.protocols[2].nfields == 0);
+    }
+    pox_response_free(&resp);
+
+    CHECK(directory_verify_password(dir, "bob@contoso.test", "correct horse") == 1);
+    CHECK(directory_verify_password(dir, "BOB@CONTOSO.TEST", "correct horse") == 1);
+    CHECK(directory_verify_password(dir, "bob@contoso.test", "correct horse ") == 0);
+    CHECK(directory_verify_password(dir, "bob@contoso.test", "") == 0);
+    CHECK(directory_verify_password(dir, "nobody@contoso.test", "correct horse") == 0);
+    directory_close(dir);
+}
+
+static void test_protocol_clear(void)
+{
+    char err[512];
+    struct dir_sqlite *ds = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(ds != NULL);
+    if (!ds)
+        return;
+    sqlite3 *db = dir_sqlite_db(ds);
+    CHECK(dir_admin_protocol_clear(db, "contoso", err, sizeof err) == 0);
+    sqlite3_stmt *st;
+    CHECK(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM protocol_fields", -1, &st, NULL) ==
+          SQLITE_OK);
+    CHECK(sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1); /* fabrikam's */
+    sqlite3_finalize(st);
+    dir_sqlite_close(ds);
+}
+
+static void test_open_errors(void)
+{
+    char err[512];
+    CHECK(directory_open("sqlite:/nonexistent/dir.db", err, sizeof err) == NULL);
+    CHECK(directory_open("ldap://x", err, sizeof err) == NULL);
+    CHECK(strstr(err, "unknown directory type") != NULL);
+}
+
+static void test_syntax(void)
+{
+    CHECK(dir_valid_address("a.b+c@x-y.test"));
+    CHECK(!dir_valid_address("@x.test"));
+    CHECK(!dir_valid_address("a@"));
+    CHECK(!dir_valid_address("a b@x.test"));
+    CHECK(!dir_valid_address("a..b@x.test"));
+    CHECK(!dir_valid_address("a@-x.test"));
+    CHECK(dir_valid_guid("0b5a1e52-3a0a-4d4d-9c1f-2b8f4c6a7e11"));
+    CHECK(!dir_valid_guid("0b5a1e52-3a0a-4d4d-9c1f-2b8f4c6a7e1"));
+    char guid[DIR_GUID_LEN + 1];
+    CHECK(dir_new_guid(guid) == 0 && dir_valid_guid(guid) && guid[14] == '4');
+    CHECK(!password_verify("x", "not a hash"));
+    CHECK(!password_verify("x", "$y$broken"));
+}
+
+int main(void)
+{
+    char dir_template[] = "/tmp/test_dir_sqlite.XXXXXX";
+    CHECK(mkdtemp(dir_template) != NULL);
+    snprintf(db_path, sizeof db_path, "%s/directory.db", dir_template);
+    populate();
+    test_lookups();
+    test_protocol_clear();
+    test_open_errors();
+    test_syntax();
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir_template);
+    CHECK(system(cmd) == 0);
+    return test_done("dir_sqlite");
+}
