@@ -9,14 +9,14 @@
 
 /* Outlook's methods (PROTOCOL.md §1.2), named as the CLI's --exclude takes them. */
 static const struct method_info methods[] = {
-    {"scp", 0},
+    {"scp", AD_METHOD_SCP},
     {"root", AD_METHOD_ROOT},
     {"autodiscover", AD_METHOD_AUTODISCOVER},
-    {"redirect", 0},
-    {"srv", 0},
-    {"lastknown", 0},
-    {"o365", 0},
-    {"localxml", 0},
+    {"redirect", AD_METHOD_REDIRECT},
+    {"srv", AD_METHOD_SRV},
+    {"lastknown", AD_METHOD_LASTKNOWN},
+    {"o365", AD_METHOD_O365},
+    {"localxml", AD_METHOD_LOCALXML},
 };
 
 const struct method_info *method_by_name(const char *name)
@@ -45,15 +45,17 @@ void candidates_free(struct candidate_queue *q)
     for (size_t i = 0; i < q->count; i++) {
         free(q->items[i].url);
         free(q->items[i].host);
+        free(q->items[i].redirected_from);
     }
     free(q->items);
     candidates_init(q);
 }
 
-static bool candidates_contain(const struct candidate_queue *q, const char *url)
+static bool candidates_contain(const struct candidate_queue *q, enum candidate_kind kind,
+                               const char *url)
 {
     for (size_t i = 0; i < q->count; i++)
-        if (strcasecmp(q->items[i].url, url) == 0)
+        if (q->items[i].kind == kind && strcasecmp(q->items[i].url, url) == 0)
             return true;
     return false;
 }
@@ -71,23 +73,56 @@ static int candidates_grow(struct candidate_queue *q)
     return 0;
 }
 
+/* A deep copy of c, or -1. */
+static int candidate_copy(const struct candidate *c, struct candidate *out)
+{
+    *out = *c;
+    out->url = strdup(c->url);
+    out->host = c->host ? strdup(c->host) : NULL;
+    out->redirected_from = c->redirected_from ? strdup(c->redirected_from) : NULL;
+    if (!out->url || (c->host && !out->host) || (c->redirected_from && !out->redirected_from)) {
+        free(out->url);
+        free(out->host);
+        free(out->redirected_from);
+        return -1;
+    }
+    return 0;
+}
+
+int candidates_append(struct candidate_queue *q, const struct candidate *c)
+{
+    if (candidates_contain(q, c->kind, c->url))
+        return 0;
+    struct candidate copy;
+    if (candidates_grow(q) < 0 || candidate_copy(c, &copy) < 0)
+        return -1;
+    q->items[q->count++] = copy;
+    return 1;
+}
+
+int candidates_insert(struct candidate_queue *q, size_t at, const struct candidate *c)
+{
+    struct candidate copy;
+    if (candidates_grow(q) < 0 || candidate_copy(c, &copy) < 0)
+        return -1;
+    size_t pos = q->next + at;
+    if (pos > q->count)
+        pos = q->count;
+    memmove(&q->items[pos + 1], &q->items[pos], (q->count - pos) * sizeof *q->items);
+    q->items[pos] = copy;
+    q->count++;
+    return 0;
+}
+
 int candidates_add_host(struct candidate_queue *q, unsigned method, const char *host)
 {
     char *url = NULL;
     if (asprintf(&url, "https://%s" AUTODISCOVER_PATH, host) < 0)
         return -1;
-    if (candidates_contain(q, url)) {
-        free(url);
-        return 0;
-    }
-    char *host_copy = strdup(host);
-    if (!host_copy || candidates_grow(q) < 0) {
-        free(url);
-        free(host_copy);
-        return -1;
-    }
-    q->items[q->count++] = (struct candidate){.method = method, .url = url, .host = host_copy};
-    return 1;
+    struct candidate c = {.method = method, .url = url, .host = (char *)host};
+    int rc = candidates_append(q, &c);
+    free(url);
+    return rc;
 }
 
 /* Adds https://HOST/... unless HOST is a public suffix; same return as candidates_add_host. */

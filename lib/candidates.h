@@ -20,10 +20,23 @@ struct method_info {
 const struct method_info *method_by_name(const char *name);
 const char *method_name(unsigned bit);
 
+/* What taking a candidate means. */
+enum candidate_kind {
+    CANDIDATE_POST = 0, /* POST the POX request to url (https) */
+    CANDIDATE_PROBE,    /* GET url over http, without anything (PROTOCOL.md §1.3 step 6) */
+    CANDIDATE_SRV,      /* query url (a DNS name) for SRV and queue its targets */
+    CANDIDATE_LOCALXML, /* read the answer from the file url */
+};
+
 struct candidate {
-    unsigned method; /* one AD_METHOD_* bit */
+    unsigned method; /* one AD_METHOD_* bit; redirect hops keep their origin's */
+    enum candidate_kind kind;
     char *url;
-    char *host; /* the host the certificate must name */
+    char *host;          /* the host the certificate must name (NULL for files and DNS) */
+    bool needs_consent;  /* learnt from an unauthenticated source: the consent rule applies */
+    bool untrusted;      /* the chain went through a host that needed consent */
+    int hop;             /* redirects followed when this candidate was made (0: not a hop) */
+    char *redirected_from; /* the URL whose redirect made it, or NULL */
 };
 
 struct candidate_queue {
@@ -49,6 +62,18 @@ int candidates_add_host(struct candidate_queue *q, unsigned method, const char *
  */
 int candidates_add_domain_derived(struct candidate_queue *q, const struct address *addr,
                                   const psl_ctx_t *psl, unsigned excluded);
+
+/*
+ * Appends a copy of c (its strings are copied) unless an entry with the same kind and URL is
+ * already queued. 1 added, 0 duplicate, -1 OOM.
+ */
+int candidates_append(struct candidate_queue *q, const struct candidate *c);
+/*
+ * Inserts a copy of c to be taken next, before anything queued (redirect targets, the
+ * probe's Location, SRV targets: each is tried before the methods that come after its
+ * source). at counts from the next candidate: 0 = next, 1 = after that, ... 0 or -1 (OOM).
+ */
+int candidates_insert(struct candidate_queue *q, size_t at, const struct candidate *c);
 
 /* The next candidate to try, or NULL when the queue is exhausted. The pointer stays valid
  * until the next candidates_add_*() call (the queue may move in memory). */

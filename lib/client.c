@@ -7,6 +7,7 @@
 
 #include "address.h"
 #include "candidates.h"
+#include "dns.h"
 #include "result.h"
 
 const char *ad_version(void)
@@ -81,6 +82,7 @@ ad_client *ad_client_new(void)
     if (!c)
         return NULL;
     c->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
+    c->max_redirects = REDIRECT_DEFAULT_MAX;
     c->psl = address_psl_load();
     c->http = http_client_new();
     if (!c->http) {
@@ -107,6 +109,11 @@ void ad_client_free(ad_client *c)
     free_secret(c->password);
     free(c->cacert);
     curl_slist_free_all(c->connect_to);
+    string_set_clear(&c->allowed_hosts);
+    free(c->dns_server);
+    localxml_free(&c->local_xml);
+    free(c->cache_dir);
+    free(c->o365_url);
     address_psl_free(c->psl);
     http_client_free(c->http);
     free(c);
@@ -191,4 +198,108 @@ ad_code ad_client_add_connect_to(ad_client *c, const char *spec)
         return AD_E_NOMEM;
     c->connect_to = list;
     return AD_OK;
+}
+
+ad_code ad_client_set_consent_callback(ad_client *c, ad_consent_fn callback, void *user_data)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->consent = callback;
+    c->consent_data = user_data;
+    return AD_OK;
+}
+
+ad_code ad_client_allow_redirect_host(ad_client *c, const char *host)
+{
+    if (!c || !host || !*host || strpbrk(host, "/:@ \t"))
+        return AD_E_INVALID_ARGUMENT;
+    return string_set_add(&c->allowed_hosts, host) < 0 ? AD_E_NOMEM : AD_OK;
+}
+
+ad_code ad_client_allow_basic_after_redirect(ad_client *c, int allow)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->allow_basic_after_redirect = allow != 0;
+    return AD_OK;
+}
+
+ad_code ad_client_set_max_redirects(ad_client *c, int max)
+{
+    if (!c || max < 0 || max > REDIRECT_MAX_MAX)
+        return AD_E_INVALID_ARGUMENT;
+    c->max_redirects = max;
+    return AD_OK;
+}
+
+/* Replaces *slot with a copy of value (NULL clears it). */
+static ad_code set_string(char **slot, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy)
+        return AD_E_NOMEM;
+    free(*slot);
+    *slot = copy;
+    return AD_OK;
+}
+
+ad_code ad_client_set_dns_server(ad_client *c, const char *server)
+{
+    if (!c || (server && (!*server || strchr(server, ',') || dns_server_valid(server) < 0)))
+        return AD_E_INVALID_ARGUMENT;
+    return set_string(&c->dns_server, server);
+}
+
+ad_code ad_client_set_srv_seed(ad_client *c, unsigned long seed)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->srv_seeded = true;
+    c->srv_seed = seed;
+    return AD_OK;
+}
+
+ad_code ad_client_add_local_xml(ad_client *c, const char *spec)
+{
+    if (!c || !spec)
+        return AD_E_INVALID_ARGUMENT;
+    return (ad_code)localxml_add(&c->local_xml, spec);
+}
+
+ad_code ad_client_prefer_local_xml(ad_client *c, int prefer)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->prefer_local_xml = prefer != 0;
+    return AD_OK;
+}
+
+ad_code ad_client_set_cache_dir(ad_client *c, const char *dir)
+{
+    if (!c || (dir && !*dir))
+        return AD_E_INVALID_ARGUMENT;
+    return set_string(&c->cache_dir, dir);
+}
+
+ad_code ad_client_set_retries(ad_client *c, int retries)
+{
+    if (!c || retries < 0 || retries > CLIENT_MAX_RETRIES)
+        return AD_E_INVALID_ARGUMENT;
+    c->retries = retries;
+    return AD_OK;
+}
+
+ad_code ad_client_set_deadline_ms(ad_client *c, long deadline_ms)
+{
+    if (!c || deadline_ms < 0 || deadline_ms > CLIENT_MAX_DEADLINE_MS)
+        return AD_E_INVALID_ARGUMENT;
+    c->deadline_ms = deadline_ms;
+    return AD_OK;
+}
+
+ad_code ad_client_set_o365_url(ad_client *c, const char *url)
+{
+    if (!c || (url && redirect_url_problem(url)))
+        return AD_E_INVALID_ARGUMENT;
+    return set_string(&c->o365_url, url);
 }

@@ -4,13 +4,20 @@
 
 #include <curl/curl.h>
 #include <libpsl.h>
+#include <stdbool.h>
 
 #include "autodiscover/autodiscover.h"
 #include "http.h"
+#include "localxml.h"
+#include "redirect.h"
 
 #define CLIENT_DEFAULT_TIMEOUT_MS 10000L
 #define CLIENT_MAX_TIMEOUT_MS (10L * 60L * 1000L)
-#define CLIENT_KNOWN_METHODS (AD_METHOD_ROOT | AD_METHOD_AUTODISCOVER)
+#define CLIENT_KNOWN_METHODS                                                                       \
+    (AD_METHOD_ROOT | AD_METHOD_AUTODISCOVER | AD_METHOD_REDIRECT | AD_METHOD_SRV |                \
+     AD_METHOD_LOCALXML | AD_METHOD_LASTKNOWN | AD_METHOD_O365 | AD_METHOD_SCP)
+#define CLIENT_MAX_RETRIES 10
+#define CLIENT_MAX_DEADLINE_MS (60L * 60L * 1000L)
 
 struct ad_client {
     char *username; /* NULL: the e-mail address being discovered */
@@ -21,6 +28,21 @@ struct ad_client {
     struct curl_slist *connect_to;
     const psl_ctx_t *psl;
     struct http_client *http;
+    /* The journey beyond steps 4-5. */
+    ad_consent_fn consent;
+    void *consent_data;
+    struct string_set allowed_hosts;
+    bool allow_basic_after_redirect;
+    int max_redirects;
+    char *dns_server;
+    bool srv_seeded;
+    unsigned long srv_seed;
+    struct localxml_map local_xml;
+    bool prefer_local_xml;
+    char *cache_dir;
+    int retries;
+    long deadline_ms;
+    char *o365_url;
 };
 
 #endif

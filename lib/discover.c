@@ -1,240 +1,81 @@
 /*
- * discover: the engine. A discovery is a queue of candidate URLs (candidates.h) and, for
- * each, one or two attempts: an anonymous POST, then, on a 401 from a validated https
- * server offering Basic, the same POST with credentials. Every attempt becomes one step of
- * the journey. The first settings answer wins; otherwise the best failure explains the
- * outcome (an Autodiscover error beats a refusal of credentials, which beats no answer).
- *
- * Later methods (SCP, SRV, the port-80 probe, redirects) add candidates to the queue; a
- * parallel version starts several attempts with http_start() and waits with http_wait().
+ * discover: the engine. A discovery runs one pass per address (a redirectAddr starts a new
+ * pass for the new address, with a fresh queue). A pass is a queue of candidates
+ * (candidates.h) in PROTOCOL.md §1.3 order; a POST candidate gets an anonymous POST, then, on
+ * a 401 from a validated https server offering Basic, the same POST with credentials. Every
+ * attempt becomes one step of the journey. Redirects are followed here, by inserting the
+ * target as the next candidate, under the rules of redirect.h and trust.h; the libcurl layer
+ * never follows anything. The first settings answer wins; otherwise the best failure explains
+ * the outcome (an Autodiscover error beats a refusal of credentials, which beats a redirect
+ * not followed, which beats an unusable answer, which beats no answer).
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
 
-#include "address.h"
-#include "candidates.h"
-#include "client.h"
-#include "http.h"
-#include "pox.h"
-#include "result.h"
+#include "cache.h"
+#include "journey.h"
+#include "trust.h"
 #include "xmlsafe.h"
 
 #define POX_CONTENT_TYPE "text/xml; charset=utf-8"
-#define NOT_FOLLOWED "not followed (redirects arrive in a later issue)"
 
-/* What an attempt came to, from worst to best: the best one explains a failed discovery. */
-enum outcome {
-    OUTCOME_UNREACHABLE,  /* DNS, connect, TLS, timeout, broken transfer */
-    OUTCOME_BAD_ANSWER,   /* an unexpected status, or a body that is not Autodiscover */
-    OUTCOME_REDIRECT,     /* an HTTP or Autodiscover redirect, not followed yet */
-    OUTCOME_AUTH_REFUSED, /* 401 with nothing (more) to send */
-    OUTCOME_SERVER_ERROR, /* an Autodiscover Error answer */
-    OUTCOME_NEEDS_AUTH,   /* 401: the same URL is tried again with credentials */
-    OUTCOME_SETTINGS,
-    OUTCOME_INTERNAL, /* the library itself failed: stop */
-};
-
-struct verdict {
-    enum outcome outcome;
-    enum step_decision decision;
-    const char *code; /* OUTLOOK_CODE_* */
-    char reason[512];
-};
-
-struct discovery {
-    ad_client *client;
-    struct address addr;
-    struct candidate_queue queue;
-    struct ad_result *result;
-    struct http_options http_opts;
-    struct adbuf request; /* the POX request body, the same for every candidate */
-    enum outcome best;    /* the best failure so far */
-    char *best_reason;    /* "URL: reason" of that failure */
-};
-
-static void verdict_set(struct verdict *v, enum outcome outcome, const char *code, const char *fmt,
-                        ...) __attribute__((format(printf, 4, 5)));
-
-static void verdict_set(struct verdict *v, enum outcome outcome, const char *code, const char *fmt,
-                        ...)
+long journey_remaining_ms(const struct discovery *d)
 {
-    v->outcome = outcome;
-    v->code = code;
-    switch (outcome) {
-    case OUTCOME_SETTINGS:
-        v->decision = STEP_SUCCESS;
-        break;
-    case OUTCOME_NEEDS_AUTH:
-        v->decision = STEP_RETRY_WITH_CREDENTIALS;
-        break;
-    case OUTCOME_INTERNAL:
-        v->decision = STEP_STOP;
-        break;
-    default:
-        v->decision = STEP_NEXT_CANDIDATE;
-        break;
-    }
+    if (!d->has_deadline)
+        return LONG_MAX;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long ms = (long)((d->deadline.tv_sec - now.tv_sec) * 1000 +
+                     (d->deadline.tv_nsec - now.tv_nsec) / 1000000);
+    return ms > 0 ? ms : 0;
+}
+
+long journey_attempt_timeout(const struct discovery *d)
+{
+    long remaining = journey_remaining_ms(d);
+    return remaining < d->client->timeout_ms ? (remaining > 0 ? remaining : 1)
+                                             : d->client->timeout_ms;
+}
+
+int journey_stop(struct discovery *d, ad_code code, const char *fmt, ...)
+{
+    if (d->stopped)
+        return 0;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(v->reason, sizeof v->reason, fmt, ap);
+    int n = vasprintf(&d->stop_reason, fmt, ap);
     va_end(ap);
-}
-
-static const char *status_text(long status)
-{
-    switch (status) {
-    case 301:
-        return "Moved Permanently";
-    case 302:
-        return "Found";
-    case 303:
-        return "See Other";
-    case 307:
-        return "Temporary Redirect";
-    case 308:
-        return "Permanent Redirect";
-    case 400:
-        return "Bad Request";
-    case 401:
-        return "Unauthorized";
-    case 403:
-        return "Forbidden";
-    case 404:
-        return "Not Found";
-    case 405:
-        return "Method Not Allowed";
-    case 413:
-        return "Payload Too Large";
-    case 500:
-        return "Internal Server Error";
-    case 502:
-        return "Bad Gateway";
-    case 503:
-        return "Service Unavailable";
-    case 504:
-        return "Gateway Timeout";
-    default:
-        return "";
+    if (n < 0) {
+        d->stop_reason = NULL;
+        return -1;
     }
+    d->stopped = true;
+    d->stop_code = code;
+    return 0;
 }
 
-static void judge_transport_failure(const struct http_response *resp, struct verdict *v)
+int journey_add_step(struct discovery *d, const struct candidate *cand, const char *url, int status,
+                     long elapsed_ms, enum step_auth auth, const struct verdict *v)
 {
-    const char *detail = resp->detail ? resp->detail : "transfer failed";
-    if (resp->outcome == HTTP_FAIL_TOO_BIG)
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE, "%s", detail);
-    else if (resp->outcome == HTTP_FAIL_NOMEM)
-        verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "out of memory");
-    else
-        verdict_set(v, OUTCOME_UNREACHABLE, OUTLOOK_CODE_UNREACHABLE, "%s", detail);
-}
-
-/*
- * A 401. Credentials go out only in answer to a challenge for Basic from an https server
- * whose certificate validated (PROTOCOL.md §8 rule 1), and only once per URL.
- */
-static void judge_unauthorized(const struct discovery *d, const struct http_response *resp,
-                               bool sent_credentials, struct verdict *v)
-{
-    if (sent_credentials)
-        verdict_set(v, OUTCOME_AUTH_REFUSED, OUTLOOK_CODE_NONE,
-                    "401 Unauthorized: credentials refused");
-    else if (!d->client->password)
-        verdict_set(v, OUTCOME_AUTH_REFUSED, OUTLOOK_CODE_NONE,
-                    "401 Unauthorized: no password to send");
-    else if (!resp->verified_https)
-        verdict_set(v, OUTCOME_AUTH_REFUSED, OUTLOOK_CODE_NONE,
-                    "401 Unauthorized: not a validated https server, credentials withheld");
-    else if (!resp->offers_basic)
-        verdict_set(v, OUTCOME_AUTH_REFUSED, OUTLOOK_CODE_NONE,
-                    "401 Unauthorized: the server does not offer Basic authentication");
-    else
-        verdict_set(v, OUTCOME_NEEDS_AUTH, OUTLOOK_CODE_NONE,
-                    "401 Unauthorized: retrying with credentials");
-}
-
-static void judge_error_answer(const struct pox_error *e, struct verdict *v)
-{
-    const char *message = e->message && *e->message ? e->message : pox_error_message(e->code);
-    verdict_set(v, OUTCOME_SERVER_ERROR, OUTLOOK_CODE_NONE, "ErrorCode %d: %s", e->code,
-                message ? message : "(no message)");
-}
-
-static const char *parse_error_text(enum pox_parse_error e)
-{
-    switch (e) {
-    case POX_PARSE_TOO_BIG:
-        return "too big";
-    case POX_PARSE_XML:
-        return "not well-formed or forbidden XML";
-    case POX_PARSE_SCHEMA:
-        return "not an Autodiscover response";
-    default:
-        return "unreadable";
-    }
-}
-
-/* A 200: the body decides. On settings the parsed answer is left in *answer. */
-static void judge_answer(const struct http_response *resp, struct pox_response *answer,
-                         struct verdict *v)
-{
-    enum pox_parse_error pe = pox_response_parse(resp->body.data, resp->body.len, answer);
-    if (pe == POX_PARSE_NOMEM) {
-        verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "out of memory");
-        return;
-    }
-    if (pe != POX_PARSE_OK) {
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE, "200 OK but the body is %s",
-                    parse_error_text(pe));
-        return;
-    }
-    if (answer->is_error)
-        judge_error_answer(&answer->error, v);
-    else if (answer->has_account_error)
-        judge_error_answer(&answer->account_error, v);
-    else if (answer->action == POX_ACTION_REDIRECT_ADDR)
-        verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_ADDR_REDIRECT, "redirectAddr to %s: %s",
-                    answer->redirect_addr ? answer->redirect_addr : "(none)", NOT_FOLLOWED);
-    else if (answer->action == POX_ACTION_REDIRECT_URL)
-        verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_URL_REDIRECT, "redirectUrl to %s: %s",
-                    answer->redirect_url ? answer->redirect_url : "(none)", NOT_FOLLOWED);
-    /* An Account without Action but with protocols is read as settings, as Outlook does. */
-    else if (answer->action == POX_ACTION_SETTINGS || answer->nprotocols > 0)
-        verdict_set(v, OUTCOME_SETTINGS, OUTLOOK_CODE_NONE, "settings");
-    else
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE,
-                    "200 OK but the answer has neither settings nor a redirect");
-    if (v->outcome != OUTCOME_SETTINGS)
-        pox_response_free(answer);
-}
-
-static void judge(const struct discovery *d, const struct http_response *resp,
-                  bool sent_credentials, struct pox_response *answer, struct verdict *v)
-{
-    if (resp->outcome != HTTP_DONE)
-        judge_transport_failure(resp, v);
-    else if (resp->status == 200)
-        judge_answer(resp, answer, v);
-    else if (resp->status == 401)
-        judge_unauthorized(d, resp, sent_credentials, v);
-    else if (resp->status >= 300 && resp->status < 400)
-        verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_URL_REDIRECT, "%ld %s to %s: %s",
-                    resp->status, status_text(resp->status),
-                    resp->location ? resp->location : "(no Location)", NOT_FOLLOWED);
-    else
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE, "HTTP %ld %s", resp->status,
-                    status_text(resp->status));
+    if (result_add_step(d->result, method_name(cand->method), url, status, v->code, elapsed_ms,
+                        auth, v->decision, v->reason) < 0)
+        return -1;
+    return result_step_set_context(result_last_step(d->result), d->addr.email, cand->hop,
+                                   cand->redirected_from);
 }
 
 /* Remembers a failure if it is the best so far (the first of equals wins). */
-static int note_failure(struct discovery *d, const struct candidate *cand, const struct verdict *v)
+static int note_failure(struct discovery *d, const char *where, const struct verdict *v)
 {
     if (d->best_reason && v->outcome <= d->best)
         return 0;
     char *reason = NULL;
-    if (asprintf(&reason, "%s: %s", cand->url, v->reason) < 0)
+    if (asprintf(&reason, "%s: %s", where, v->reason) < 0)
         return -1;
     free(d->best_reason);
     d->best_reason = reason;
@@ -242,9 +83,114 @@ static int note_failure(struct discovery *d, const struct candidate *cand, const
     return 0;
 }
 
-/* One POST to the candidate, recorded as one step. -1 on out of memory. */
+/* A redirect to a URL (3xx, redirectUrl): follow it next, or say why not. */
+static int follow_url(struct discovery *d, const struct candidate *cand, struct verdict *v)
+{
+    int max = d->client->max_redirects;
+    const char *why = redirect_url_problem(v->target);
+    char *host = why ? NULL : redirect_url_host(v->target);
+    if (!why && !host)
+        return -1;
+    if (!why)
+        why = trust_host_problem(d->client->psl, host);
+    int rc = 0;
+    if (why) {
+        verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (%s)", why);
+    } else if (string_set_contains(&d->chain_urls, v->target)) {
+        verdict_amend(v, STEP_STOP, "redirect loop: %s was already asked in this chain", v->target);
+        rc = journey_stop(d, AD_E_REDIRECT_LIMIT, "redirect loop: %s redirected back to %s",
+                          cand->url, v->target);
+    } else if (string_set_contains(&d->visited_urls, v->target)) {
+        verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (already tried for this address)");
+    } else if (d->hops >= max) {
+        verdict_amend(v, STEP_STOP, "redirect limit of %d reached", max);
+        rc = journey_stop(d, AD_E_REDIRECT_LIMIT, "redirect limit of %d reached at %s", max,
+                          cand->url);
+    } else {
+        d->hops++;
+        struct candidate next = {.method = cand->method,
+                                 .url = v->target,
+                                 .host = host,
+                                 .untrusted = cand->untrusted,
+                                 .hop = d->hops,
+                                 .redirected_from = cand->url};
+        rc = candidates_insert(&d->queue, 0, &next);
+        verdict_amend(v, STEP_FOLLOW_REDIRECT, "following (redirect %d of at most %d)", d->hops,
+                      max);
+    }
+    free(host);
+    return rc;
+}
+
+/* redirectAddr: start over for the new address, or say why not. */
+static int follow_address(struct discovery *d, struct verdict *v)
+{
+    int max = d->client->max_redirects;
+    struct address next;
+    const char *why = NULL;
+    ad_code parsed = address_parse(v->target, &next, &why);
+    if (parsed == AD_E_NOMEM)
+        return -1;
+    int rc = 0;
+    if (parsed != AD_OK) {
+        verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (not a valid address: %s)",
+                      why ? why : "empty");
+    } else if (strcasecmp(next.email, d->addr.email) == 0) {
+        verdict_amend(v, STEP_NEXT_CANDIDATE,
+                      "the address just sent: this URL is not valid for it");
+    } else if (string_set_contains(&d->visited_addrs, next.email)) {
+        verdict_amend(v, STEP_STOP, "address loop: %s was already discovered", next.email);
+        rc = journey_stop(d, AD_E_REDIRECT_LIMIT, "redirectAddr loop: %s leads back to %s",
+                          d->addr.email, next.email);
+    } else if (d->hops >= max) {
+        verdict_amend(v, STEP_STOP, "redirect limit of %d reached", max);
+        rc = journey_stop(d, AD_E_REDIRECT_LIMIT, "redirect limit of %d reached at %s", max,
+                          next.email);
+    } else {
+        d->hops++;
+        free(d->restart_address);
+        if (!(d->restart_address = strdup(next.email)))
+            rc = -1;
+        verdict_amend(v, STEP_RESTART_WITH_ADDRESS,
+                      "starting over for %s (redirect %d of at most %d)", next.email, d->hops, max);
+    }
+    address_free(&next);
+    return rc;
+}
+
+/* What a redirect verdict leads to (shared by POST answers and local XML files). */
+static int apply_redirect(struct discovery *d, const struct candidate *cand, struct verdict *v)
+{
+    if (v->redirect == REDIRECT_URL)
+        return follow_url(d, cand, v);
+    if (v->redirect == REDIRECT_ADDR)
+        return follow_address(d, v);
+    if (v->outcome == OUTCOME_REDIRECT)
+        verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (no usable target)");
+    return 0;
+}
+
+/*
+ * The "switcheroo" (PROTOCOL.md §8): only Basic, from a host that needed consent or after a
+ * stronger scheme was offered in this journey, gets no password without the opt-in.
+ */
+static void guard_basic(const struct discovery *d, const struct candidate *cand,
+                        const struct http_response *resp, struct verdict *v)
+{
+    if (v->outcome != OUTCOME_NEEDS_AUTH || d->client->allow_basic_after_redirect ||
+        resp->offers_strong || !(cand->untrusted || d->seen_strong_auth))
+        return;
+    verdict_set(v, OUTCOME_AUTH_REFUSED, OUTLOOK_CODE_NONE,
+                "401 Unauthorized: only Basic offered by %s %s; credentials withheld (allow "
+                "with --allow-basic-after-redirect)",
+                cand->host,
+                cand->untrusted ? "(reached through the port-80 probe or SRV)"
+                                : "after Negotiate/NTLM was offered earlier");
+}
+
+/* One request (retried on timeout), recorded as steps. *answer holds settings if any. */
 static int attempt(struct discovery *d, const struct candidate *cand, bool with_credentials,
-                   struct verdict *v)
+                   struct pox_response *answer, struct verdict *v)
 {
     ad_client *c = d->client;
     struct http_request req = {
@@ -255,36 +201,195 @@ static int attempt(struct discovery *d, const struct candidate *cand, bool with_
         .username = with_credentials ? (c->username ? c->username : d->addr.email) : NULL,
         .password = with_credentials ? c->password : NULL,
     };
+    enum step_auth auth = with_credentials ? STEP_AUTH_BASIC : STEP_AUTH_NONE;
     struct http_response resp = {0};
-    struct pox_response answer = {0};
-    if (http_perform(c->http, &d->http_opts, &req, &resp) < 0) {
-        if (resp.outcome == HTTP_FAIL_NOMEM) {
-            http_response_free(&resp);
-            return -1;
+    for (int tries = 0;; tries++) {
+        d->http_opts.timeout_ms = journey_attempt_timeout(d);
+        if (http_perform(c->http, &d->http_opts, &req, &resp) < 0) {
+            if (resp.outcome == HTTP_FAIL_NOMEM) {
+                http_response_free(&resp);
+                return -1;
+            }
+            verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
+            break;
         }
-        verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
-    } else {
-        judge(d, &resp, with_credentials, &answer, v);
+        verdict_judge(&resp, with_credentials, c->password != NULL, answer, v);
+        if (resp.outcome != HTTP_FAIL_TIMEOUT || tries >= c->retries ||
+            journey_remaining_ms(d) == 0)
+            break;
+        verdict_amend(v, STEP_RETRY_AFTER_TIMEOUT, "retry %d of %d", tries + 1, c->retries);
+        int rc = journey_add_step(d, cand, cand->url, 0, resp.elapsed_ms, auth, v);
+        http_response_free(&resp);
+        if (rc < 0)
+            return -1;
     }
-    int rc = result_add_step(
-        d->result, method_name(cand->method), cand->url, (int)resp.status, v->code, resp.elapsed_ms,
-        with_credentials ? STEP_AUTH_BASIC : STEP_AUTH_NONE, v->decision, v->reason);
-    if (rc == 0 && v->outcome == OUTCOME_SETTINGS)
-        rc = result_set_answer(d->result, cand->url, method_name(cand->method), &answer);
-    if (v->outcome == OUTCOME_SETTINGS)
-        pox_response_free(&answer);
+    guard_basic(d, cand, &resp, v);
+    if (resp.status == 401 && resp.offers_strong)
+        d->seen_strong_auth = true;
+    int rc = apply_redirect(d, cand, v);
+    if (rc == 0)
+        rc = journey_add_step(d, cand, cand->url, (int)resp.status, resp.elapsed_ms, auth, v);
     http_response_free(&resp);
     return rc;
 }
 
-/* Anonymous first; again with credentials when the server asks for them. */
-static int try_candidate(struct discovery *d, const struct candidate *cand, struct verdict *v)
+/* Whether a host learnt from an unauthenticated source may be contacted. */
+static bool consent_given(struct discovery *d, const struct candidate *cand, struct verdict *v)
 {
-    if (attempt(d, cand, false, v) < 0)
+    ad_client *c = d->client;
+    if (trust_same_site(c->psl, d->addr.domain, cand->host) ||
+        trust_host_listed(&c->allowed_hosts, cand->host))
+        return true;
+    char why[512];
+    snprintf(why, sizeof why, "%s was learnt from %s and is outside %s", cand->host,
+             cand->method == AD_METHOD_SRV ? "DNS SRV" : "the unauthenticated port-80 probe",
+             d->addr.domain);
+    if (c->consent && c->consent(c->consent_data, d->addr.email, cand->url, why))
+        return true;
+    verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_NONE,
+                "consent refused: %s; nothing sent (allow it with --allow-redirect %s)", why,
+                cand->host);
+    v->decision = STEP_REFUSED_CONSENT;
+    return false;
+}
+
+/* A POST candidate; *skipped when it was already tried in this pass (no step then). */
+static int run_post(struct discovery *d, struct candidate *cand, struct pox_response *answer,
+                    struct verdict *v, bool *skipped)
+{
+    *skipped = false;
+    const char *why = trust_host_problem(d->client->psl, cand->host);
+    if (why) {
+        verdict_set(v, OUTCOME_UNREACHABLE, OUTLOOK_CODE_NONE, "not contacted: %s", why);
+        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
+    }
+    if (cand->needs_consent && !consent_given(d, cand, v))
+        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
+    if (cand->needs_consent && !trust_same_site(d->client->psl, d->addr.domain, cand->host))
+        cand->untrusted = true;
+    if (string_set_contains(&d->visited_urls, cand->url)) {
+        *skipped = true;
+        return 0;
+    }
+    if (string_set_add(&d->visited_urls, cand->url) < 0 ||
+        string_set_add(&d->chain_urls, cand->url) < 0)
         return -1;
-    if (v->outcome == OUTCOME_NEEDS_AUTH && attempt(d, cand, true, v) < 0)
+    if (attempt(d, cand, false, answer, v) < 0)
+        return -1;
+    if (v->outcome == OUTCOME_NEEDS_AUTH && attempt(d, cand, true, answer, v) < 0)
         return -1;
     return 0;
+}
+
+static int store_in_cache(struct discovery *d, const char *url)
+{
+    ad_client *c = d->client;
+    if (!c->cache_dir || (c->excluded & AD_METHOD_LASTKNOWN))
+        return 0;
+    /* A cache is only a shortcut: failing to write one is not a failed discovery. */
+    cache_store(c->cache_dir, d->requested, url, journey_answer_ttl(&d->result->answer),
+                time(NULL));
+    return 0;
+}
+
+/* Settings: the answer goes into the result and the journey ends. */
+static int succeed(struct discovery *d, const struct candidate *cand, struct pox_response *answer)
+{
+    const char *url = cand->url;
+    if (result_set_answer(d->result, url, method_name(cand->method), answer) < 0)
+        return -1;
+    d->result->from_cache = cand->method == AD_METHOD_LASTKNOWN;
+    if (cand->kind == CANDIDATE_POST && store_in_cache(d, url) < 0)
+        return -1;
+    return result_set_outcome(d->result, AD_OK, "settings from %s", url);
+}
+
+/* A last-known-good URL that did not lead anywhere is forgotten. */
+static void drop_failed_cache_entry(struct discovery *d, const struct candidate *cand,
+                                    const struct verdict *v)
+{
+    if (cand->method == AD_METHOD_LASTKNOWN && cand->hop == 0 && d->client->cache_dir &&
+        v->decision != STEP_FOLLOW_REDIRECT && v->decision != STEP_RESTART_WITH_ADDRESS)
+        cache_drop(d->client->cache_dir, d->addr.email);
+}
+
+/* One candidate of any kind. 1 when the pass is over (settings, stop, restart), 0, -1. */
+static int run_candidate(struct discovery *d, struct candidate *cand)
+{
+    struct verdict v = {.outcome = OUTCOME_UNREACHABLE};
+    struct pox_response answer = {0};
+    bool skipped = false;
+    int rc;
+    if (cand->hop == 0)
+        string_set_clear(&d->chain_urls); /* a new redirect chain starts */
+    switch (cand->kind) {
+    case CANDIDATE_PROBE:
+        rc = journey_run_probe(d, cand, &v);
+        break;
+    case CANDIDATE_SRV:
+        rc = journey_run_srv(d, cand, &v);
+        break;
+    case CANDIDATE_LOCALXML:
+        rc = journey_run_localxml(d, cand, &answer, &v);
+        if (rc == 0 && v.outcome != OUTCOME_SETTINGS)
+            rc = apply_redirect(d, cand, &v);
+        if (rc == 0)
+            rc = journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, &v);
+        break;
+    default:
+        rc = run_post(d, cand, &answer, &v, &skipped);
+        break;
+    }
+    if (rc == 0 && v.outcome == OUTCOME_SETTINGS && !skipped)
+        rc = succeed(d, cand, &answer);
+    pox_response_free(&answer);
+    if (rc < 0)
+        return -1;
+    if (skipped)
+        return 0;
+    if (v.outcome == OUTCOME_SETTINGS)
+        return 1;
+    drop_failed_cache_entry(d, cand, &v);
+    if (v.outcome == OUTCOME_INTERNAL)
+        return journey_stop(d, AD_E_INTERNAL, "%s: %s", cand->url, v.reason) < 0 ? -1 : 1;
+    if (note_failure(d, cand->url, &v) < 0)
+        return -1;
+    return d->stopped || d->restart_address ? 1 : 0;
+}
+
+static int build_request(struct discovery *d)
+{
+    adbuf_reset(&d->request);
+    struct pox_request req = {.email = d->addr.email, .response_schema = POX_NS_OUTLOOK_RESPONSE};
+    return pox_request_write(&req, &d->request);
+}
+
+/* One pass for d->addr. 1 when the discovery is over, 0 when a new address takes over. */
+static int run_pass(struct discovery *d, bool *queued_any)
+{
+    candidates_free(&d->queue);
+    string_set_clear(&d->visited_urls);
+    string_set_clear(&d->chain_urls);
+    if (build_request(d) < 0 || string_set_add(&d->visited_addrs, d->addr.email) < 0 ||
+        result_set_email(d->result, d->addr.email) < 0)
+        return -1;
+    int queued = journey_queue_pass(d);
+    if (queued < 0)
+        return -1;
+    *queued_any = queued > 0;
+    struct candidate *next;
+    while ((next = (struct candidate *)candidates_next(&d->queue))) {
+        if (journey_remaining_ms(d) == 0)
+            return journey_stop(d, AD_E_NOT_FOUND, "the deadline of %ld ms passed",
+                                d->client->deadline_ms) < 0
+                       ? -1
+                       : 1;
+        struct candidate cand = *next; /* the queue may move while it runs */
+        int rc = run_candidate(d, &cand);
+        if (rc != 0)
+            return rc < 0 ? -1 : (d->restart_address ? 0 : 1);
+    }
+    return 1;
 }
 
 static ad_code code_for(enum outcome best)
@@ -301,64 +406,77 @@ static ad_code code_for(enum outcome best)
     }
 }
 
-static int run_queue(struct discovery *d)
+/* The outcome when no candidate gave settings. */
+static int conclude_failure(struct discovery *d, bool queued_any)
 {
-    const struct candidate *cand;
-    while ((cand = candidates_next(&d->queue))) {
-        struct verdict v;
-        if (try_candidate(d, cand, &v) < 0)
-            return -1;
-        if (v.outcome == OUTCOME_SETTINGS)
-            return result_set_outcome(d->result, AD_OK, "settings from %s", cand->url);
-        if (v.outcome == OUTCOME_INTERNAL)
-            return result_set_outcome(d->result, AD_E_INTERNAL, "%s: %s", cand->url, v.reason);
-        if (note_failure(d, cand, &v) < 0)
-            return -1;
+    if (d->stopped)
+        return result_set_outcome(d->result, d->stop_code, "%s", d->stop_reason);
+    if (!queued_any && !d->best_reason) {
+        if (address_is_public_suffix(d->client->psl, d->addr.domain))
+            return result_set_outcome(d->result, AD_E_NOT_FOUND,
+                                      "%s is a public suffix: no Autodiscover candidates are "
+                                      "built from it",
+                                      d->addr.domain);
+        return result_set_outcome(d->result, AD_E_NOT_FOUND,
+                                  "every discovery method is excluded: no candidates");
     }
     ad_code code = code_for(d->best);
     if (code == AD_E_NOT_FOUND)
         return result_set_outcome(d->result, code, "no Autodiscover server answered (best: %s)",
-                                  d->best_reason);
+                                  d->best_reason ? d->best_reason : "none");
     return result_set_outcome(d->result, code, "%s", d->best_reason);
-}
-
-/* Why no candidate was queued at all. */
-static int explain_empty_queue(struct discovery *d)
-{
-    if (address_is_public_suffix(d->client->psl, d->addr.domain))
-        return result_set_outcome(d->result, AD_E_NOT_FOUND,
-                                  "%s is a public suffix: no Autodiscover candidates are built "
-                                  "from it",
-                                  d->addr.domain);
-    return result_set_outcome(d->result, AD_E_NOT_FOUND,
-                              "every discovery method is excluded: no candidates");
-}
-
-static int build_request(struct discovery *d)
-{
-    struct pox_request req = {.email = d->addr.email, .response_schema = POX_NS_OUTLOOK_RESPONSE};
-    return pox_request_write(&req, &d->request);
 }
 
 static int run(struct discovery *d)
 {
-    if (build_request(d) < 0)
-        return -1;
-    int queued =
-        candidates_add_domain_derived(&d->queue, &d->addr, d->client->psl, d->client->excluded);
-    if (queued < 0)
-        return -1;
-    if (queued == 0)
-        return explain_empty_queue(d);
-    return run_queue(d);
+    ad_client *c = d->client;
+    if (c->srv_seeded)
+        d->rng = c->srv_seed;
+    else if (getrandom(&d->rng, sizeof d->rng, 0) != (ssize_t)sizeof d->rng)
+        d->rng = (uint64_t)time(NULL);
+    if (c->deadline_ms > 0) {
+        d->has_deadline = true;
+        clock_gettime(CLOCK_MONOTONIC, &d->deadline);
+        d->deadline.tv_sec += c->deadline_ms / 1000;
+        d->deadline.tv_nsec += (c->deadline_ms % 1000) * 1000000L;
+        if (d->deadline.tv_nsec >= 1000000000L) {
+            d->deadline.tv_sec++;
+            d->deadline.tv_nsec -= 1000000000L;
+        }
+    }
+    bool queued_any = false;
+    for (;;) {
+        int rc = run_pass(d, &queued_any);
+        d->result->redirects = d->hops;
+        if (rc < 0)
+            return -1;
+        if (rc == 1)
+            break;
+        /* redirectAddr: a new pass for the new address, same credentials and user name. */
+        address_free(&d->addr);
+        ad_code parsed = address_parse(d->restart_address, &d->addr, NULL);
+        free(d->restart_address);
+        d->restart_address = NULL;
+        if (parsed != AD_OK)
+            return -1; /* it parsed once already: only memory can fail now */
+    }
+    if (d->result->code == AD_OK && d->result->has_answer)
+        return 0;
+    return conclude_failure(d, queued_any);
 }
 
 static void discovery_free(struct discovery *d)
 {
+    free(d->requested);
     address_free(&d->addr);
     candidates_free(&d->queue);
     adbuf_free(&d->request);
     free(d->best_reason);
+    string_set_clear(&d->visited_urls);
+    string_set_clear(&d->chain_urls);
+    string_set_clear(&d->visited_addrs);
+    free(d->restart_address);
+    free(d->stop_reason);
 }
 
 ad_code ad_discover(ad_client *client, const char *email, ad_result **result)
@@ -384,6 +502,8 @@ ad_code ad_discover(ad_client *client, const char *email, ad_result **result)
     int rc = d.result ? 0 : -1;
     if (rc == 0 && parsed == AD_E_BAD_ADDRESS)
         rc = result_set_outcome(d.result, AD_E_BAD_ADDRESS, "not a valid e-mail address: %s", why);
+    else if (rc == 0 && !(d.requested = strdup(d.addr.email)))
+        rc = -1;
     else if (rc == 0)
         rc = run(&d);
     discovery_free(&d);

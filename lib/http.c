@@ -117,7 +117,7 @@ static CURLcode configure_easy(struct http_transfer *t, const struct http_option
             rc = curl_easy_setopt(e, opt, val);                                                    \
     } while (0)
     SET(CURLOPT_URL, req->url);
-    SET(CURLOPT_PROTOCOLS_STR, "https");
+    SET(CURLOPT_PROTOCOLS_STR, req->http_probe ? "http" : "https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);
     SET(CURLOPT_SSL_VERIFYPEER, 1L);
@@ -137,12 +137,14 @@ static CURLcode configure_easy(struct http_transfer *t, const struct http_option
     SET(CURLOPT_WRITEDATA, t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_PRIVATE, t);
-    if (req->body) {
+    if (req->http_probe)
+        SET(CURLOPT_HTTPGET, 1L);
+    else if (req->body) {
         SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
         SET(CURLOPT_COPYPOSTFIELDS, req->body);
     }
     SET(CURLOPT_HTTPHEADER, t->headers);
-    if (req->username && req->password) {
+    if (req->username && req->password && !req->http_probe) {
         SET(CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         SET(CURLOPT_USERNAME, req->username);
         SET(CURLOPT_PASSWORD, req->password);
@@ -238,9 +240,10 @@ void http_transfer_take_response(struct http_transfer *t, struct http_response *
     adbuf_init(&t->resp.body, XMLSAFE_RESPONSE_MAX_BYTES);
 }
 
-/* True when a WWW-Authenticate challenge offers the Basic scheme. */
-static bool offers_basic(CURL *easy)
+/* True when a WWW-Authenticate challenge offers the scheme (case-insensitive). */
+static bool offers_scheme(CURL *easy, const char *scheme)
 {
+    size_t n = strlen(scheme);
     struct curl_header *h = NULL;
     size_t index = 0, amount = 1;
     while (index < amount &&
@@ -249,7 +252,8 @@ static bool offers_basic(CURL *easy)
         /* One header may list several challenges: "Negotiate, Basic realm=...". */
         for (const char *p = h->value; *p; p++) {
             bool at_token = p == h->value || p[-1] == ' ' || p[-1] == ',';
-            if (at_token && strncasecmp(p, "basic", 5) == 0 && (p[5] == '\0' || p[5] == ' '))
+            if (at_token && strncasecmp(p, scheme, n) == 0 &&
+                (p[n] == '\0' || p[n] == ' ' || p[n] == ','))
                 return true;
         }
         index++;
@@ -272,8 +276,11 @@ static void finish_answer(struct http_transfer *t)
         if (!r->location)
             r->outcome = HTTP_FAIL_NOMEM;
     }
-    if (r->status == 401)
-        r->offers_basic = offers_basic(t->easy);
+    if (r->status == 401) {
+        r->offers_basic = offers_scheme(t->easy, "basic");
+        r->offers_strong =
+            offers_scheme(t->easy, "negotiate") || offers_scheme(t->easy, "ntlm");
+    }
 }
 
 /* The libcurl error text without its "SSL certificate problem: " prefix. */

@@ -1,6 +1,7 @@
 /*
  * http: the library's only door to the network, a thin layer over the libcurl multi
- * interface. Its policy is fixed here and nowhere else: https only, certificate and host name
+ * interface. Its policy is fixed here and nowhere else: https only (the one exception, the
+ * port-80 probe, is a GET that may use http and never carries credentials), certificate and host name
  * always verified, TLS 1.2 or later, redirects never followed, answers capped at
  * XMLSAFE_RESPONSE_MAX_BYTES, one timeout per transfer, credentials only when the request
  * carries them (HTTP Basic) and never logged.
@@ -44,6 +45,11 @@ struct http_request {
     const char *content_type;
     const char *username; /* HTTP Basic credentials when both are set, else none are sent */
     const char *password;
+    /*
+     * The unauthenticated probe (PROTOCOL.md §1.3 step 6): a GET over plain http. Credentials
+     * and a body are refused for it, so they can never travel in the clear.
+     */
+    bool http_probe;
 };
 
 struct http_response {
@@ -53,6 +59,7 @@ struct http_response {
     struct adbuf body;   /* the answer's body (capped) */
     char *location;      /* absolute Location of a 3xx answer, or NULL */
     bool offers_basic;   /* a WWW-Authenticate challenge names Basic */
+    bool offers_strong;  /* a challenge names Negotiate or NTLM (the "switcheroo" check) */
     bool verified_https; /* the answer came over https from a validated certificate */
     long elapsed_ms;
 };

@@ -1,8 +1,9 @@
 /*
  * report: the result and its journey as one JSON document (doc/autodiscover.md describes it):
  *   {"result": {"ok", "code", "reason", "email", "url", "method", "user", "action",
- *               "protocols"}, "steps": [{"method", "url", "status", "code", "elapsed_ms",
- *               "auth", "decision", "reason"}, ...]}
+ *               "protocols", "from_cache", "redirects"}, "steps": [{"method", "url",
+ *               "status", "code", "elapsed_ms", "auth", "decision", "reason", "email", "hop",
+ *               "redirected_from", and for DNS steps "query" and "answers"}, ...]}
  * Absent values are null. Only what ad_result holds is written, and it never holds a secret.
  */
 #include <jansson.h>
@@ -98,11 +99,25 @@ static json_t *result_json(const struct ad_result *r)
         set(res, "method", string_or_null(r->method)) < 0 || set(res, "user", user_json(r)) < 0 ||
         set(res, "action",
             string_or_null(r->has_answer ? pox_action_name(r->answer.action) : NULL)) < 0 ||
-        set(res, "protocols", protocols_json(r)) < 0) {
+        set(res, "protocols", protocols_json(r)) < 0 ||
+        set(res, "from_cache", json_boolean(r->from_cache)) < 0 ||
+        set(res, "redirects", json_integer(r->redirects)) < 0) {
         json_decref(res);
         return NULL;
     }
     return res;
+}
+
+static json_t *answers_json(const struct result_step *s)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < s->nanswers; i++) {
+        if (json_array_append_new(list, string_or_null(s->answers[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
 }
 
 static json_t *step_json(const struct result_step *s)
@@ -115,7 +130,12 @@ static json_t *step_json(const struct result_step *s)
         set(step, "elapsed_ms", json_integer(s->elapsed_ms)) < 0 ||
         set(step, "auth", json_string(step_auth_name(s->auth))) < 0 ||
         set(step, "decision", json_string(step_decision_name(s->decision))) < 0 ||
-        set(step, "reason", string_or_null(s->reason)) < 0) {
+        set(step, "reason", string_or_null(s->reason)) < 0 ||
+        set(step, "email", string_or_null(s->email)) < 0 ||
+        set(step, "hop", json_integer(s->hop)) < 0 ||
+        set(step, "redirected_from", string_or_null(s->redirected_from)) < 0 ||
+        (s->query && set(step, "query", json_string(s->query)) < 0) ||
+        (s->query && set(step, "answers", answers_json(s)) < 0)) {
         json_decref(step);
         return NULL;
     }

@@ -20,6 +20,14 @@ const char *step_decision_name(enum step_decision decision)
         return "next-candidate";
     case STEP_STOP:
         return "stop";
+    case STEP_FOLLOW_REDIRECT:
+        return "follow-redirect";
+    case STEP_RESTART_WITH_ADDRESS:
+        return "restart-with-address";
+    case STEP_REFUSED_CONSENT:
+        return "refused-consent";
+    case STEP_RETRY_AFTER_TIMEOUT:
+        return "retry-after-timeout";
     }
     return "stop";
 }
@@ -99,6 +107,56 @@ int result_add_step(struct ad_result *r, const char *method, const char *url, in
     return 0;
 }
 
+struct result_step *result_last_step(struct ad_result *r)
+{
+    return r->nsteps ? &r->steps[r->nsteps - 1] : NULL;
+}
+
+/* Replaces *slot with a copy of value (NULL allowed). 0 or -1. */
+static int replace_string(char **slot, const char *value)
+{
+    char *copy = value ? strdup(value) : NULL;
+    if (value && !copy)
+        return -1;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+int result_step_set_context(struct result_step *s, const char *email, int hop, const char *from)
+{
+    s->hop = hop;
+    if (replace_string(&s->email, email) < 0 || replace_string(&s->redirected_from, from) < 0)
+        return -1;
+    return 0;
+}
+
+int result_step_set_query(struct result_step *s, const char *query)
+{
+    if (replace_string(&s->query, query) < 0)
+        return -1;
+    free(s->url);
+    s->url = NULL;
+    return 0;
+}
+
+int result_step_add_answer(struct result_step *s, const char *answer)
+{
+    char **answers = realloc(s->answers, (s->nanswers + 1) * sizeof *answers);
+    if (!answers)
+        return -1;
+    s->answers = answers;
+    if (!(answers[s->nanswers] = strdup(answer)))
+        return -1;
+    s->nanswers++;
+    return 0;
+}
+
+int result_set_email(struct ad_result *r, const char *email)
+{
+    return replace_string(&r->email, email);
+}
+
 int result_set_answer(struct ad_result *r, const char *url, const char *method,
                       struct pox_response *answer)
 {
@@ -136,8 +194,15 @@ void ad_result_free(ad_result *r)
     if (!r)
         return;
     for (size_t i = 0; i < r->nsteps; i++) {
-        free(r->steps[i].url);
-        free(r->steps[i].reason);
+        struct result_step *step = &r->steps[i];
+        free(step->url);
+        free(step->reason);
+        free(step->email);
+        free(step->redirected_from);
+        free(step->query);
+        for (size_t a = 0; a < step->nanswers; a++)
+            free(step->answers[a]);
+        free(step->answers);
     }
     free(r->steps);
     if (r->has_answer)
@@ -293,4 +358,38 @@ long ad_result_step_elapsed_ms(const ad_result *r, size_t index)
 {
     const struct result_step *s = step_at(r, index);
     return s ? s->elapsed_ms : 0;
+}
+
+const char *ad_result_step_query(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->query : NULL;
+}
+
+const char *ad_result_step_email(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->email : NULL;
+}
+
+const char *ad_result_step_redirected_from(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->redirected_from : NULL;
+}
+
+int ad_result_step_hop(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->hop : 0;
+}
+
+int ad_result_from_cache(const ad_result *r)
+{
+    return r && r->from_cache;
+}
+
+int ad_result_redirects(const ad_result *r)
+{
+    return r ? r->redirects : 0;
 }

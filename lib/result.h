@@ -18,6 +18,11 @@ enum step_decision {
     STEP_RETRY_WITH_CREDENTIALS,
     STEP_NEXT_CANDIDATE,
     STEP_STOP,
+    /* Added with the journey beyond steps 4-5 (doc/decisions.md "Client journey"). */
+    STEP_FOLLOW_REDIRECT,      /* a 3xx or redirectUrl (or the probe's 302) is taken next */
+    STEP_RESTART_WITH_ADDRESS, /* redirectAddr: the journey starts over for the new address */
+    STEP_REFUSED_CONSENT,      /* a host needing consent did not get it: nothing was sent */
+    STEP_RETRY_AFTER_TIMEOUT,  /* the same request again (--retries) */
 };
 
 enum step_auth {
@@ -40,6 +45,12 @@ struct result_step {
     enum step_auth auth;
     enum step_decision decision;
     char *reason;
+    char *email;           /* the address the request asked about, or NULL */
+    int hop;               /* redirects followed before this step (URL and address hops) */
+    char *redirected_from; /* the URL whose redirect produced this candidate, or NULL */
+    char *query;           /* DNS steps: "_autodiscover._tcp.DOMAIN SRV" (url is NULL) */
+    char **answers;        /* DNS steps: the records, "PRIO WEIGHT PORT TARGET" */
+    size_t nanswers;
 };
 
 struct ad_result {
@@ -48,6 +59,8 @@ struct ad_result {
     char *email;        /* the address discovered for (domain in lower case) */
     char *url;          /* the URL that answered with settings, or NULL */
     const char *method; /* static name of the method that found url, or NULL */
+    bool from_cache;    /* url came from the last-known-good cache */
+    int redirects;      /* redirects followed in all */
     bool has_answer;
     struct pox_response answer; /* the settings answer when has_answer */
     struct result_step *steps;
@@ -66,6 +79,16 @@ struct ad_result *result_new(const char *email);
 int result_add_step(struct ad_result *r, const char *method, const char *url, int status,
                     const char *code, long elapsed_ms, enum step_auth auth,
                     enum step_decision decision, const char *reason);
+/* The last step added (to annotate it), or NULL when there is none. */
+struct result_step *result_last_step(struct ad_result *r);
+/* Context of a step: copies email and from (either may be NULL). 0 or -1 (OOM). */
+int result_step_set_context(struct result_step *s, const char *email, int hop, const char *from);
+/* Makes s a DNS step: url becomes NULL, query is copied. 0 or -1 (OOM). */
+int result_step_set_query(struct result_step *s, const char *query);
+int result_step_add_answer(struct result_step *s, const char *answer);
+/* Replaces the address the result is for (after a redirectAddr). 0 or -1 (OOM). */
+int result_set_email(struct ad_result *r, const char *email);
+
 /* Keeps the settings answer (moved out of *answer, which is left empty). 0 or -1 (OOM). */
 int result_set_answer(struct ad_result *r, const char *url, const char *method,
                       struct pox_response *answer);

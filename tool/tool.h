@@ -21,6 +21,7 @@ enum tool_exit {
 };
 
 #define TOOL_MAX_CONNECT_TO 16
+#define TOOL_MAX_LIST 16 /* --allow-redirect, --local-xml */
 
 struct tool_options {
     bool json;
@@ -33,10 +34,39 @@ struct tool_options {
     const char *connect_to[TOOL_MAX_CONNECT_TO];
     size_t nconnect_to;
     const char *email;
+    /* The journey beyond steps 4-5. */
+    int max_redirects; /* -1: the library's default */
+    const char *allow_redirect[TOOL_MAX_LIST];
+    size_t nallow_redirect;
+    bool allow_basic_after_redirect;
+    const char *dns_server;
+    bool seeded;
+    unsigned long seed;
+    const char *local_xml[TOOL_MAX_LIST];
+    size_t nlocal_xml;
+    bool prefer_local_xml;
+    const char *cache_dir;
+    bool no_cache;
+    int retries;      /* -1: the library's default */
+    long deadline_ms; /* 0: none */
+    const char *o365_url;
+    const char *config; /* the file the options came from too, or NULL */
+    char **owned;       /* strings read from the config file, freed by tool_options_free() */
+    size_t nowned;
 };
 
 /* tool_options.c: -1 to run; otherwise the exit status (0 after --help or --version). */
 int tool_parse_options(int argc, char **argv, struct tool_options *opts);
+void tool_options_free(struct tool_options *opts);
+
+/* tool_config.c: applies "name value" lines of path; -1 to go on, else an exit status. */
+int tool_read_config(const char *path, struct tool_options *opts, bool must_exist);
+/* tool_options.c: one option by its long name (the config file's way in). */
+int tool_apply_named_option(const char *name, const char *value, const char *where,
+                            struct tool_options *opts);
+
+/* tool_consent.c: the consent callback: a y/N question on the terminal, else refuse. */
+int tool_consent(void *user_data, const char *email, const char *url, const char *why);
 
 /* tool_password.c: 0 with *password set (NULL: none); -1 after printing why. */
 int tool_read_password(const struct tool_options *opts, char **password);

@@ -1,6 +1,8 @@
 /* autodiscover: find the server settings of a mailbox from its e-mail address. */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tool.h"
 
@@ -28,10 +30,76 @@ static int exit_status_for(ad_code code)
     return EXIT_INTERNAL;
 }
 
+/* The cache directory: --cache-dir, else $XDG_CACHE_HOME or ~/.cache; NULL for none. */
+static char *cache_dir(const struct tool_options *o)
+{
+    if (o->no_cache)
+        return NULL;
+    if (o->cache_dir)
+        return strdup(o->cache_dir);
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    const char *home = getenv("HOME");
+    char *dir = NULL;
+    int n = -1;
+    if (xdg && *xdg)
+        n = asprintf(&dir, "%s/autodiscover", xdg);
+    else if (home && *home)
+        n = asprintf(&dir, "%s/.cache/autodiscover", home);
+    return n < 0 ? NULL : dir;
+}
+
+/* The options of the journey beyond steps 4-5; an exit status on failure, else -1. */
+static int configure_journey(ad_client *client, const struct tool_options *o)
+{
+    ad_code rc = AD_OK;
+    ad_client_set_consent_callback(client, tool_consent, NULL);
+    for (size_t i = 0; i < o->nallow_redirect; i++)
+        if ((rc = ad_client_allow_redirect_host(client, o->allow_redirect[i])) != AD_OK) {
+            tool_error("--allow-redirect %s: %s", o->allow_redirect[i], ad_strerror(rc));
+            return exit_status_for(rc);
+        }
+    for (size_t i = 0; i < o->nlocal_xml; i++)
+        if ((rc = ad_client_add_local_xml(client, o->local_xml[i])) != AD_OK) {
+            tool_error("--local-xml %s: expected DOMAIN=FILE or ADDRESS=FILE", o->local_xml[i]);
+            return exit_status_for(rc);
+        }
+    if (o->dns_server && ad_client_set_dns_server(client, o->dns_server) != AD_OK) {
+        tool_error("--dns-server %s: expected ADDR or ADDR:PORT", o->dns_server);
+        return EXIT_USAGE;
+    }
+    if (o->o365_url && ad_client_set_o365_url(client, o->o365_url) != AD_OK) {
+        tool_error("--o365-url %s: not an https Autodiscover URL", o->o365_url);
+        return EXIT_USAGE;
+    }
+    char *dir = cache_dir(o);
+    rc = dir ? ad_client_set_cache_dir(client, dir) : AD_OK;
+    free(dir);
+    if (rc == AD_OK && o->max_redirects >= 0)
+        rc = ad_client_set_max_redirects(client, o->max_redirects);
+    if (rc == AD_OK && o->retries >= 0)
+        rc = ad_client_set_retries(client, o->retries);
+    if (rc == AD_OK && o->deadline_ms > 0)
+        rc = ad_client_set_deadline_ms(client, o->deadline_ms);
+    if (rc == AD_OK && o->seeded)
+        rc = ad_client_set_srv_seed(client, o->seed);
+    if (rc == AD_OK)
+        rc = ad_client_prefer_local_xml(client, o->prefer_local_xml);
+    if (rc == AD_OK)
+        rc = ad_client_allow_basic_after_redirect(client, o->allow_basic_after_redirect);
+    if (rc != AD_OK) {
+        tool_error("%s", ad_strerror(rc));
+        return exit_status_for(rc);
+    }
+    return -1;
+}
+
 /* Hands the options to the client; an exit status on failure (after saying why), else -1. */
 static int configure(ad_client *client, const struct tool_options *o, bool ask_password)
 {
     ad_code rc = AD_OK;
+    int status = configure_journey(client, o);
+    if (status >= 0)
+        return status;
     if (o->cacert && (rc = ad_client_set_cacert(client, o->cacert)) != AD_OK) {
         tool_error("cannot use --cacert %s: %s", o->cacert, ad_strerror(rc));
         return exit_status_for(rc);
@@ -79,11 +147,14 @@ int main(int argc, char **argv)
 {
     struct tool_options opts;
     int status = tool_parse_options(argc, argv, &opts);
-    if (status >= 0)
+    if (status >= 0) {
+        tool_options_free(&opts);
         return status;
+    }
     ad_client *client = ad_client_new();
     if (!client) {
         tool_error("cannot start libautodiscover (libcurl initialisation failed)");
+        tool_options_free(&opts);
         return EXIT_INTERNAL;
     }
     /* A malformed address is refused before anyone is asked for a password; the library
@@ -102,5 +173,6 @@ int main(int argc, char **argv)
         ad_result_free(result);
     }
     ad_client_free(client);
+    tool_options_free(&opts);
     return status;
 }

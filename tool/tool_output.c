@@ -32,7 +32,8 @@ int tool_print_json(const ad_result *result)
  */
 static void log_step(FILE *out, const ad_result *r, size_t i)
 {
-    const char *url = ad_result_step_url(r, i);
+    const char *query = ad_result_step_query(r, i);
+    const char *url = query ? query : ad_result_step_url(r, i);
     const char *decision = ad_result_step_decision(r, i);
     const char *code = ad_result_step_code(r, i);
     bool with_credentials = strcmp(ad_result_step_auth(r, i), "none") != 0;

@@ -41,6 +41,13 @@ typedef enum {
 enum {
     AD_METHOD_ROOT = 1u << 0,         /* https://DOMAIN/autodiscover/autodiscover.xml */
     AD_METHOD_AUTODISCOVER = 1u << 1, /* https://autodiscover.DOMAIN/autodiscover/autodiscover.xml */
+    /* Added with the journey beyond steps 4-5. */
+    AD_METHOD_REDIRECT = 1u << 2,  /* GET http://autodiscover.DOMAIN/..., its 302 taken */
+    AD_METHOD_SRV = 1u << 3,       /* DNS SRV _autodiscover._tcp.DOMAIN */
+    AD_METHOD_LOCALXML = 1u << 4,  /* a local file (ad_client_add_local_xml) */
+    AD_METHOD_LASTKNOWN = 1u << 5, /* the last-known-good URL cache */
+    AD_METHOD_O365 = 1u << 6,      /* the explicit hosted endpoint (ad_client_set_o365_url) */
+    AD_METHOD_SCP = 1u << 7,       /* Active Directory SCP: a hook, nothing is looked up yet */
 };
 
 typedef struct ad_client ad_client;
@@ -138,6 +145,57 @@ AD_EXTERN ad_code ad_client_add_connect_to(ad_client *client, const char *spec);
  * typo before it asks for a password.
  */
 AD_EXTERN const char *ad_address_problem(const char *email);
+
+/* --- Added in 0.1.0 by the journey beyond steps 4-5 (append only below this line) --- */
+
+/*
+ * Consent for a host learnt from an unauthenticated source (the port-80 probe's 302, DNS
+ * SRV) whose registrable domain differs from the address's (PROTOCOL.md §8 rule 4). The
+ * callback gets the address, the URL about to be contacted and a one-line reason; it returns
+ * non-zero to allow. Nothing is sent to the host before it answers. Without a callback (the
+ * default) such hosts are refused. Hosts given to ad_client_allow_redirect_host() are allowed
+ * without asking.
+ */
+typedef int (*ad_consent_fn)(void *user_data, const char *email, const char *url,
+                             const char *why);
+AD_EXTERN ad_code ad_client_set_consent_callback(ad_client *client, ad_consent_fn callback,
+                                                 void *user_data);
+/* Allows HOST (exact name, any case) without consent; may be called several times. */
+AD_EXTERN ad_code ad_client_allow_redirect_host(ad_client *client, const char *host);
+/*
+ * The "switcheroo" guard: a host that needed consent (and any redirect it leads to), or any
+ * host after a Negotiate/NTLM challenge was seen in the same discovery, gets no Basic
+ * credentials unless this is set (default 0: withheld).
+ */
+AD_EXTERN ad_code ad_client_allow_basic_after_redirect(ad_client *client, int allow);
+/* Redirects followed in all (URL and address hops together), 0 .. 100; default 10. */
+AD_EXTERN ad_code ad_client_set_max_redirects(ad_client *client, int max);
+/* The DNS server for SRV look-ups, "ADDR" or "ADDR:PORT" ("[v6]:PORT"); NULL: the system's. */
+AD_EXTERN ad_code ad_client_set_dns_server(ad_client *client, const char *server);
+/* Seeds the RFC 2782 weighted choice among SRV records, for a repeatable order. */
+AD_EXTERN ad_code ad_client_set_srv_seed(ad_client *client, unsigned long seed);
+/* "DOMAIN=FILE" or "ADDRESS=FILE": an Autodiscover answer read from FILE (method localxml). */
+AD_EXTERN ad_code ad_client_add_local_xml(ad_client *client, const char *spec);
+/* Non-zero: local XML first (step 0); otherwise it comes after the autodiscover. host. */
+AD_EXTERN ad_code ad_client_prefer_local_xml(ad_client *client, int prefer);
+/* The last-known-good cache directory (created 0700 if missing); NULL (default): no cache. */
+AD_EXTERN ad_code ad_client_set_cache_dir(ad_client *client, const char *dir);
+/* Retries of an attempt that timed out, 0 .. 10; default 0. */
+AD_EXTERN ad_code ad_client_set_retries(ad_client *client, int retries);
+/* An overall budget for one discovery, 1 ms .. 1 hour; 0 (default): none. */
+AD_EXTERN ad_code ad_client_set_deadline_ms(ad_client *client, long deadline_ms);
+/* The explicit hosted endpoint (https, Autodiscover path); NULL (default): none. */
+AD_EXTERN ad_code ad_client_set_o365_url(ad_client *client, const char *url);
+
+/* Step details added by the journey: NULL / 0 when absent. */
+AD_EXTERN const char *ad_result_step_query(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_email(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_redirected_from(const ad_result *result, size_t index);
+AD_EXTERN int ad_result_step_hop(const ad_result *result, size_t index);
+/* Non-zero when the answering URL came from the last-known-good cache. */
+AD_EXTERN int ad_result_from_cache(const ad_result *result);
+/* Redirects followed in all. */
+AD_EXTERN int ad_result_redirects(const ad_result *result);
 
 #ifdef __cplusplus
 }

@@ -4,6 +4,7 @@ set -uo pipefail
 tool=${1:?usage: cli.sh AUTODISCOVER}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+export XDG_CACHE_HOME="$tmp/cache" XDG_CONFIG_HOME="$tmp/config"
 failures=0
 # expect STATUS ARGS...: runs the tool, checks its status and that a failure says one line.
 expect() {
@@ -34,6 +35,16 @@ expect 2 --exclude root,dns bob@contoso.test
 expect 2 --cacert /nonexistent/ca.pem bob@contoso.test
 expect 2 --password-file /nonexistent/pw bob@contoso.test
 expect 2 --connect-to nonsense bob@contoso.test
+expect 2 --max-redirects 101 bob@contoso.test
+expect 2 --max-redirects x bob@contoso.test
+expect 2 --retries 11 bob@contoso.test
+expect 2 --deadline 0 bob@contoso.test
+expect 2 --seed -1 bob@contoso.test
+expect 2 --dns-server not-an-address bob@contoso.test
+expect 2 --local-xml no-equals-sign bob@contoso.test
+expect 2 --o365-url http://o365.test/autodiscover/autodiscover.xml bob@contoso.test
+expect 2 --allow-redirect 'a/b' bob@contoso.test
+expect 2 --config /nonexistent/config bob@contoso.test
 expect 2 bob
 expect 2 'bob smith@contoso.test'
 expect 2 --json bob@@contoso.test
@@ -46,8 +57,9 @@ grep -q '"steps": \[\]' "$tmp/out" || { echo "FAIL: x@co.uk made a step"; failur
 # Every method excluded; names of methods not built yet are accepted.
 expect 3 --exclude root,autodiscover,scp,redirect,srv,lastknown,o365,localxml bob@contoso.test
 grep -q 'excluded' "$tmp/err" || { echo "FAIL: exclude reason"; failures=$((failures + 1)); }
-# Both candidates refused (port 1 on loopback): 2 steps, exit 3, --log lines.
-expect 3 --log --timeout 0.5 --connect-to ::127.0.0.1:1 bob@contoso.test
+# Both candidates refused (port 1 on loopback): 2 steps, exit 3, --log lines (the probe
+# and SRV, steps 6 and 7, are excluded: this test stays off the network).
+expect 3 --log --timeout 0.5 --connect-to ::127.0.0.1:1 --exclude redirect,srv bob@contoso.test
 grep -q '^Autodiscover to https://contoso.test/autodiscover/autodiscover.xml FAILED (0x800C8203)$' "$tmp/out" ||
     { echo "FAIL: --log lines"; cat "$tmp/out"; failures=$((failures + 1)); }
 [ "$failures" = 0 ]

@@ -3,11 +3,16 @@
 
 Usage: https_server.py CERT KEY WRONG_CERT WRONG_KEY LOG
 Serves two ports on 127.0.0.1: one with CERT (the right name), one with WRONG_CERT (a
-certificate for another name); a third port listens but never accepts (a hung server).
-Prints "PORTS <good> <wrong> <hang>" once all listen. Every request
-is appended to LOG as one JSON line: port, method, path, content type, whether an
-Authorization header came and what it decoded to. POST without credentials: 401 Basic.
-moved@contoso.test: 302 to elsewhere.test. With bob:s3cret-pw: settings for bob@contoso.test, ErrorCode 500 for any other address.
+certificate for another name); a third port listens but never accepts (a hung server); a
+fourth is plain http, for the port-80 probe.
+Prints "PORTS <good> <wrong> <hang> <http>" once all listen. Every request
+is appended to LOG as one JSON line: port, host, method, path, content type, whether an
+Authorization or Cookie header came, what Basic decoded to, the address in the body.
+POST without credentials: 401 Basic. With bob:s3cret-pw: settings for bob@contoso.test and
+for any address on a host outside contoso.test, ErrorCode 500 for any other address.
+Before authentication some addresses get a redirect (see REDIRECTS and redirect_for()).
+The http port answers GET by Host: autodiscover.probe.test 302 to ad.provider.test,
+autodiscover.probehttp.test 302 to an http URL, anything else 200 with a body.
 """
 import base64
 import json
@@ -39,7 +44,50 @@ ERROR_500 = """<?xml version="1.0" encoding="utf-8"?>
 </Autodiscover>
 """
 
+REDIRECT_XML = """<?xml version="1.0" encoding="utf-8"?>
+<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/responseschema/2006">
+  <Response xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a">
+    <Account><AccountType>email</AccountType><Action>{action}</Action>{element}</Account>
+  </Response>
+</Autodiscover>
+"""
+
+# address -> (status, Location) answered before authentication, on any host of contoso.test.
+HTTP_REDIRECTS = {
+    "moved@contoso.test": (302, "https://elsewhere.test/autodiscover/autodiscover.xml"),
+    "redir302@contoso.test": (302, "https://eu.provider.test/Autodiscover/bob/Autodiscover.xml"),
+    "badpath@contoso.test": (302, "https://eu.provider.test/owa/"),
+    "httploc@contoso.test": (301, "http://eu.provider.test/autodiscover/autodiscover.xml"),
+}
+
 log_lock = threading.Lock()
+
+
+def redirect_xml(kind, target):
+    if kind == "url":
+        return REDIRECT_XML.format(action="redirectUrl", element="<RedirectUrl>%s</RedirectUrl>" % target)
+    return REDIRECT_XML.format(action="redirectAddr", element="<RedirectAddr>%s</RedirectAddr>" % target)
+
+
+def redirect_for(host, path, address):
+    """A POX redirect (kind, target) for this request, or None."""
+    if address == "loop@contoso.test":  # A -> B -> A
+        if host == "autodiscover.contoso.test":
+            return ("url", "https://eu.provider.test/autodiscover/autodiscover.xml")
+        return ("url", "https://autodiscover.contoso.test/autodiscover/autodiscover.xml")
+    if address == "chain@contoso.test":  # endless: /autodiscover/N/autodiscover.xml -> N+1
+        m = re.match(r"/autodiscover/(\d+)/autodiscover.xml", path)
+        n = int(m.group(1)) + 1 if m else 1
+        return ("url", "https://autodiscover.contoso.test/autodiscover/%d/autodiscover.xml" % n)
+    if address == "addr-a@contoso.test":
+        return ("addr", "addr-b@fabrikam.test")
+    if address == "addr-b@fabrikam.test":
+        return ("addr", "addr-a@contoso.test")
+    if address == "moveaddr@contoso.test":
+        return ("addr", "moved2@fabrikam.test")
+    if address == "selfaddr@contoso.test":
+        return ("addr", "selfaddr@contoso.test")
+    return None
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -51,10 +99,14 @@ class Handler(BaseHTTPRequestHandler):
         decoded = None
         if auth and auth.startswith("Basic "):
             decoded = base64.b64decode(auth[6:]).decode("utf-8", "replace")
+        m = re.search(rb"<EMailAddress>([^<]*)</EMailAddress>", body)
         entry = {"port": self.server.server_address[1], "method": self.command,
+                 "host": (self.headers.get("Host") or "").split(":")[0],
                  "path": self.path, "content_type": self.headers.get("Content-Type"),
                  "authorization": auth is not None, "basic": decoded,
-                 "body_has_email": b"<EMailAddress>" in body}
+                 "cookie": self.headers.get("Cookie") is not None, "body_len": len(body),
+                 "body_has_email": b"<EMailAddress>" in body,
+                 "email": m.group(1).decode() if m else None}
         with log_lock, open(self.server.log_path, "a") as f:
             f.write(json.dumps(entry) + "\n")
         return decoded
@@ -67,27 +119,45 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_GET(self):  # the port-80 probe
+        self.record(b"")
+        host = (self.headers.get("Host") or "").split(":")[0]
+        if host == "autodiscover.probe.test":
+            self.answer(302, b"", [("Location", "https://ad.provider.test/autodiscover/autodiscover.xml")])
+        elif host == "autodiscover.probehttp.test":
+            self.answer(302, b"", [("Location", "http://ad.provider.test/autodiscover/autodiscover.xml")])
+        else:
+            self.answer(200, SETTINGS.encode(), [("Content-Type", "text/xml")])
+
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         decoded = self.record(body)
-        if b"<EMailAddress>moved@" in body:  # an HTTP redirect, before any authentication
-            self.answer(302, b"", [("Location", "https://elsewhere.test/autodiscover/autodiscover.xml")])
+        m = re.search(rb"<EMailAddress>([^<]*)</EMailAddress>", body)
+        address = m.group(1).decode() if m else ""
+        host = (self.headers.get("Host") or "").split(":")[0]
+        if host.endswith("contoso.test") and address in HTTP_REDIRECTS:
+            status, location = HTTP_REDIRECTS[address]
+            self.answer(status, b"", [("Location", location)])
+            return
+        redirect = redirect_for(host, self.path, address)
+        if redirect:
+            self.answer(200, redirect_xml(*redirect).encode(), [("Content-Type", "text/xml")])
             return
         if decoded != USER + ":" + PASSWORD:
             self.answer(401, b"", [("WWW-Authenticate", 'Basic realm="contoso"')])
             return
-        m = re.search(rb"<EMailAddress>([^<]*)</EMailAddress>", body)
-        address = m.group(1).decode() if m else ""
-        doc = SETTINGS if address == USER else ERROR_500
+        known = address == USER or not host.endswith("contoso.test")
+        doc = SETTINGS.replace(USER, address) if known else ERROR_500
         self.answer(200, doc.encode(), [("Content-Type", "text/xml; charset=utf-8")])
 
 
 def serve(cert, key, log_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.log_path = log_path
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    ctx.load_cert_chain(cert, key)
-    server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    if cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server.server_address[1]
 
@@ -99,7 +169,8 @@ def main():
     hang = socket.socket()
     hang.bind(("127.0.0.1", 0))
     hang.listen(8)
-    print("PORTS %d %d %d" % (good, wrong, hang.getsockname()[1]), flush=True)
+    plain = serve(None, None, log_path)
+    print("PORTS %d %d %d %d" % (good, wrong, hang.getsockname()[1], plain), flush=True)
     sys.stdin.read()  # runs until the test closes our standard input
 
 

@@ -168,7 +168,7 @@ static void test_queue(void)
     unsigned bit = 99;
     CHECK(ad_method_from_name("root", &bit) == AD_OK && bit == AD_METHOD_ROOT);
     CHECK(ad_method_from_name("autodiscover", &bit) == AD_OK && bit == AD_METHOD_AUTODISCOVER);
-    CHECK(ad_method_from_name("srv", &bit) == AD_OK && bit == 0);
+    CHECK(ad_method_from_name("srv", &bit) == AD_OK && bit == AD_METHOD_SRV);
     CHECK(ad_method_from_name("Root", &bit) == AD_E_INVALID_ARGUMENT);
     CHECK(ad_method_from_name("dns", &bit) == AD_E_INVALID_ARGUMENT);
     CHECK_STR(method_name(AD_METHOD_ROOT), "root");

@@ -74,7 +74,10 @@ static void test_accessors(const struct ad_result *r)
 static void check_step(json_t *step, const char *method, const char *url, int status,
                        const char *code, const char *auth, const char *decision)
 {
-    CHECK(json_is_object(step) && json_object_size(step) == 8);
+    /* 8 original fields plus email, hop, redirected_from (additive). */
+    CHECK(json_is_object(step) && json_object_size(step) == 11);
+    CHECK(json_is_integer(json_object_get(step, "hop")));
+    CHECK(json_object_get(step, "query") == NULL); /* only DNS steps have one */
     CHECK_STR(json_string_value(json_object_get(step, "method")), method);
     CHECK_STR(json_string_value(json_object_get(step, "url")), url);
     CHECK(json_integer_value(json_object_get(step, "status")) == status);
@@ -93,7 +96,9 @@ static void test_json_shape(const struct ad_result *r)
     json_t *doc = json_loads(text ? text : "", 0, &err);
     CHECK(json_is_object(doc) && json_object_size(doc) == 2);
     json_t *res = json_object_get(doc, "result");
-    CHECK(json_is_object(res) && json_object_size(res) == 9);
+    CHECK(json_is_object(res) && json_object_size(res) == 11); /* + from_cache, redirects */
+    CHECK(json_is_false(json_object_get(res, "from_cache")));
+    CHECK(json_integer_value(json_object_get(res, "redirects")) == 0);
     CHECK(json_is_true(json_object_get(res, "ok")));
     CHECK_STR(json_string_value(json_object_get(res, "code")), "AD_OK");
     CHECK_STR(json_string_value(json_object_get(res, "reason")), "settings from " AD_URL);
@@ -158,6 +163,8 @@ static void test_no_password_in_report(void)
     CHECK(ad_client_set_timeout_ms(c, 2000) == AD_OK);
     CHECK(ad_client_exclude(c, 1u << 20) == AD_E_INVALID_ARGUMENT);
     CHECK(ad_client_set_cacert(c, "/nonexistent/ca.pem") == AD_E_FILE);
+    /* Steps 4-5 only: the probe and SRV would leave the loopback. */
+    CHECK(ad_client_exclude(c, AD_METHOD_REDIRECT | AD_METHOD_SRV) == AD_OK);
     ad_result *r = NULL;
     CHECK(ad_discover(c, "bob@contoso.test", &r) == AD_E_NOT_FOUND);
     CHECK(ad_result_step_count(r) == 2);
@@ -174,6 +181,43 @@ static void test_no_password_in_report(void)
     ad_client_free(c);
 }
 
+/* A DNS step: url null, query and answers present. */
+static void test_dns_step_shape(void)
+{
+    struct ad_result *r = result_new("bob@contoso.test");
+    CHECK(r != NULL);
+    CHECK(result_add_step(r, "srv", NULL, 0, OUTLOOK_CODE_NONE, 2, STEP_AUTH_NONE,
+                          STEP_NEXT_CANDIDATE, "1 target") == 0);
+    struct result_step *s = result_last_step(r);
+    CHECK(s && result_step_set_query(s, "_autodiscover._tcp.contoso.test SRV") == 0);
+    CHECK(s && result_step_add_answer(s, "0 5 443 mail.hoster.test") == 0);
+    CHECK(s && result_step_set_context(s, "bob@contoso.test", 0, NULL) == 0);
+    CHECK(result_add_step(r, "srv", "https://mail.hoster.test/autodiscover/autodiscover.xml", 0,
+                          OUTLOOK_CODE_NONE, 0, STEP_AUTH_NONE, STEP_REFUSED_CONSENT,
+                          "consent refused") == 0);
+    CHECK(result_step_set_context(result_last_step(r), "bob@contoso.test", 2,
+                                  "https://a.test/autodiscover/autodiscover.xml") == 0);
+    CHECK(ad_result_step_url(r, 0) == NULL);
+    CHECK_STR(ad_result_step_query(r, 0), "_autodiscover._tcp.contoso.test SRV");
+    CHECK_STR(ad_result_step_decision(r, 1), "refused-consent");
+    CHECK(ad_result_step_hop(r, 1) == 2);
+    CHECK_STR(ad_result_step_redirected_from(r, 1), "https://a.test/autodiscover/autodiscover.xml");
+    char *text = ad_result_to_json(r);
+    json_t *doc = json_loads(text ? text : "", 0, NULL);
+    json_t *step = json_array_get(json_object_get(doc, "steps"), 0);
+    CHECK(json_is_null(json_object_get(step, "url")));
+    CHECK_STR(json_string_value(json_object_get(step, "query")),
+              "_autodiscover._tcp.contoso.test SRV");
+    CHECK_STR(json_string_value(json_array_get(json_object_get(step, "answers"), 0)),
+              "0 5 443 mail.hoster.test");
+    json_decref(doc);
+    ad_free(text);
+    CHECK_STR(step_decision_name(STEP_FOLLOW_REDIRECT), "follow-redirect");
+    CHECK_STR(step_decision_name(STEP_RESTART_WITH_ADDRESS), "restart-with-address");
+    CHECK_STR(step_decision_name(STEP_RETRY_AFTER_TIMEOUT), "retry-after-timeout");
+    ad_result_free(r);
+}
+
 int main(void)
 {
     struct ad_result *r = build_result();
@@ -182,5 +226,6 @@ int main(void)
     ad_result_free(r);
     test_failure_shape();
     test_no_password_in_report();
+    test_dns_step_shape();
     return test_done("report");
 }
