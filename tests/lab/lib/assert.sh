@@ -1,0 +1,160 @@
+# assert.sh - helpers for the lab tests (tests/scenarios, tests/interop, tests/lab/selftest.sh).
+# Source it from a test script; then `t_lab_up NAME` brings up a private lab (unique LAB_NS),
+# and an EXIT trap stops it, checks the daemons' logs for sanitizer reports, prints diagnostics
+# on failure and tears it down, whatever happens.
+# shellcheck shell=bash disable=SC2034  # RC, INFO are read by the test scripts
+
+T_LAB=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/lab
+T_FAILS=0
+export AD_BUILD_DIR=${AD_BUILD_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/build}
+
+ok()   { printf 'ok - %s\n' "$*"; }
+fail() { printf 'not ok - %s\n' "$*"; T_FAILS=$((T_FAILS + 1)); }
+bail() { printf 'Bail out! %s\n' "$*"; exit 1; }
+
+# t_require_root: a lab needs a network namespace. Exit 77 (meson: SKIP) with one clear line
+# when not root; as root, anything that goes wrong later is a failure.
+t_require_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "SKIP: $(basename "$0") needs root to create a network namespace (run the tests as root)"
+    exit 77
+  fi
+}
+
+# t_lab_up NAME: bring up a private lab for this test; sets INFO (the lab's info JSON).
+t_lab_up() {
+  t_require_root
+  export LAB_NS="t-$1-$$"
+  export LAB_RUN="/tmp/adlab-$LAB_NS"
+  trap t_cleanup EXIT
+  trap 'exit 130' INT TERM HUP
+  "$T_LAB" up || bail "lab up failed"
+  INFO=$("$T_LAB" info) || bail "lab info failed"
+}
+
+lab() { "$T_LAB" "$@"; }
+info() { jq -r "$@" <<<"$INFO"; }   # info [jq options] FILTER
+
+# sanitizer_reports FILE...: print sanitizer report lines found in FILE(s), if any.
+sanitizer_reports() {
+  grep -hE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: (AddressSanitizer|UndefinedBehaviorSanitizer)' "$@" 2>/dev/null || true
+}
+
+t_cleanup() {
+  local rc=$? log reports
+  trap - EXIT
+  if [ -n "${INFO:-}" ]; then
+    "$T_LAB" stop || true              # SIGTERM + wait: leak reports are written at exit
+    for log in $(info '.daemons[].stderr_log'); do
+      reports=$(sanitizer_reports "$log")
+      if [ -n "$reports" ]; then fail "sanitizer report in $log:"; printf '%s\n' "$reports" | head -20; rc=1
+      else ok "no sanitizer report in $(basename "$log")"; fi
+    done
+    [ "$T_FAILS" -eq 0 ] || rc=1
+    [ "$rc" -eq 0 ] || t_diagnostics
+  fi
+  "$T_LAB" down || true
+  [ "$rc" -eq 0 ] && [ "$T_FAILS" -eq 0 ] && echo "# PASS $(basename "$0")" || echo "# FAIL $(basename "$0") ($T_FAILS failed, exit $rc)"
+  exit "$rc"
+}
+
+t_diagnostics() {
+  local f
+  echo "# ---- diagnostics (lab $LAB_NS) ----"
+  for f in $(info '.daemons[] | .access_log, .stderr_log') "$(info .dns.query_log)" "${T_OUT_DIR:-/nonexistent}"/*; do
+    [ -f "$f" ] || continue
+    echo "# == $f (last 40 lines)"; tail -n 40 "$f" | sed 's/^/#   /'
+  done
+}
+
+# t_done: end of a test script; the EXIT trap turns failures into the exit status.
+t_done() { [ "$T_FAILS" -eq 0 ] || exit 1; exit 0; }
+
+# --- assertions --------------------------------------------------------------------------
+
+# check DESCRIPTION CMD...: ok if CMD succeeds
+check() {
+  local d=$1; shift
+  if "$@"; then ok "$d"; else fail "$d"; fi
+}
+
+# expect_eq DESCRIPTION GOT WANT
+expect_eq() {
+  if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: got '$2', want '$3'"; fi
+}
+
+# expect_jq DESCRIPTION FILE FILTER WANT: the raw output of jq FILTER on FILE equals WANT.
+expect_jq() {
+  local got
+  got=$(jq -r "$3" "$2" 2>&1) || got="(jq failed: $got)"
+  expect_eq "$1" "$got" "$4"
+}
+
+# expect_match DESCRIPTION TEXT REGEX (grep -E)
+expect_match() {
+  if grep -qE -- "$3" <<<"$2"; then ok "$1"; else fail "$1: '$2' does not match /$3/"; fi
+}
+
+# expect_no_match DESCRIPTION TEXT REGEX (grep -E)
+expect_no_match() {
+  local hit
+  hit=$(grep -E -- "$3" <<<"$2" | head -3 || true)
+  if [ -z "$hit" ]; then ok "$1"; else fail "$1: found: $hit"; fi
+}
+
+# --- logs --------------------------------------------------------------------------------
+
+# log_mark FILE: the number of lines in FILE now; log_since FILE MARK: the lines added after.
+log_mark() { if [ -f "$1" ]; then wc -l <"$1"; else echo 0; fi; }
+log_since() { tail -n "+$(( $2 + 1 ))" "$1" 2>/dev/null || true; }
+
+# access_since FILE MARK: "HOST METHOD PATH STATUS USER" for each request autodiscoverd logged
+# since MARK (PATH lower-cased). Its access log line is
+# "TIME CLIENT HOST METHOD PATH STATUS USER BYTES MICROSECONDS", "-" for a missing value.
+access_since() {
+  log_since "$1" "$2" | awk '{ print $3, $4, tolower($5), $6, $7 }'
+}
+
+# dns_names_since MARK: the names queried (lower-case, trailing dot) since MARK in the DNS
+# query log. unbound logs "... info: CLIENT NAME. TYPE IN".
+dns_names_since() {
+  log_since "$(info .dns.query_log)" "$1" | awk '/ info: .* IN$/ { print tolower($(NF-2)) }'
+}
+
+# outside_lab_zones NAME...: print the names that are in none of the lab's zones.
+outside_lab_zones() {
+  local n z inside
+  for n in "$@"; do
+    inside=
+    for z in $(info '.dns.zones[]'); do
+      case $n in "$z." | *".$z.") inside=1; break ;; esac
+    done
+    [ -n "$inside" ] || echo "$n"
+  done
+}
+
+# --- the client ---------------------------------------------------------------------------
+
+T_OUT_DIR=""
+# run_client TAG ARGS...: run `autodiscover ARGS` inside the lab; stdout in $T_OUT_DIR/TAG.out,
+# stderr in TAG.err; sets RC. A sanitizer report on the client's stderr is a failure.
+run_client() {
+  local tag=$1 reports; shift
+  [ -n "$T_OUT_DIR" ] || T_OUT_DIR=$(info .run_dir)/test-out
+  mkdir -p "$T_OUT_DIR"
+  RC=0
+  lab exec autodiscover "$@" >"$T_OUT_DIR/$tag.out" 2>"$T_OUT_DIR/$tag.err" || RC=$?
+  reports=$(sanitizer_reports "$T_OUT_DIR/$tag.err")
+  [ -z "$reports" ] || fail "sanitizer report from the client ($tag): $(head -3 <<<"$reports")"
+}
+out_file() { printf '%s/%s.out' "$T_OUT_DIR" "$1"; }
+err_file() { printf '%s/%s.err' "$T_OUT_DIR" "$1"; }
+
+# password_file ADDRESS: the file holding ADDRESS's password in the running lab.
+password_file() { info --arg a "$1" '.mailboxes[] | select(.address == $a) | .password_file'; }
+
+# org_setting ORG TYPE KEY: a protocol setting as the lab configured it.
+org_setting() {
+  info --arg o "$1" --arg t "$2" --arg k "$3" \
+    '.organisations[] | select(.name == $o) | .protocols[] | select(.Type == $t) | .[$k]'
+}

@@ -1,0 +1,28 @@
+# pki.sh - a private CA and per-host server certificates (ECDSA P-256: instant), in $RUN/pki.
+# Nothing touches the system trust store: clients get $RUN/pki/ca.pem explicitly.
+# shellcheck shell=bash
+
+pki_leaf() {  # pki_leaf NAME SAN-NAME... (the first SAN is also the subject CN)
+  local p=$RUN/pki name=$1 san n; shift
+  san=$(for n in "$@"; do printf 'DNS:%s,' "$n"; done); san=${san%,}
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$p/$name.key" -out "$p/$name.csr" -subj "/CN=${1:-$name}" 2>/dev/null
+  openssl x509 -req -in "$p/$name.csr" -CA "$p/ca.pem" -CAkey "$p/ca.key" -days 30 \
+    -out "$p/$name.pem" -extfile <(printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+      'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' "subjectAltName=$san") \
+    2>/dev/null || die "cannot sign certificate $name"
+  rm -f "$p/$name.csr"
+}
+
+pki_up() {
+  local p=$RUN/pki name
+  mkdir -p "$p"; chmod 700 "$p"
+  openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$p/ca.key" -out "$p/ca.pem" -days 30 \
+    -subj "/O=Autodiscover Lab $NS/CN=Autodiscover Lab Root CA" 2>/dev/null || die "cannot create the lab CA"
+  chmod 644 "$p/ca.pem"
+  for name in $(wq '.certificates[].name'); do
+    # shellcheck disable=SC2046
+    pki_leaf "$name" $(wq --arg n "$name" '.certificates[] | select(.name == $n) | .san[]')
+  done
+}
