@@ -30,14 +30,19 @@
 static const char usage_text[] =
     "usage: autodiscoverctl --db PATH COMMAND [ARGS...]\n"
     "  init\n"
-    "  org add NAME [--deployment-id GUID]\n"
-    "  org list\n"
-    "  domain add DOMAIN [--org NAME]\n"
-    "  domain list\n"
+    "  upgrade\n"
+    "  pod add NAME URL | pod change NAME URL | pod remove NAME | pod list [--json]\n"
+    "  org add NAME [--deployment-id GUID] [--pod POD] [--routing-domain DOMAIN]\n"
+    "  org change NAME [--pod POD|none] [--routing-domain DOMAIN|none]\n"
+    "  org remove NAME | org list [--json]\n"
+    "  domain add DOMAIN [--org NAME] | domain remove DOMAIN | domain list [--json]\n"
     "  mailbox add ADDRESS --name NAME [--legacy-dn DN] [--target-address ADDR]\n"
     "              [--password-file FILE]\n"
     "  mailbox passwd ADDRESS [--password-file FILE]\n"
-    "  mailbox list\n"
+    "  mailbox change ADDRESS [--name NAME] [--target-address ADDR|none] [--enabled yes|no]\n"
+    "  mailbox remove ADDRESS | mailbox list [--json]\n"
+    "  mailbox alias add ADDRESS ALIAS | mailbox alias remove ADDRESS ALIAS\n"
+    "  migrate ADDRESS --to TENANT\n"
     "  protocol add ORG TYPE [PATH=VALUE | PATH@ATTRIBUTE=VALUE ...]\n"
     "  protocol list ORG\n"
     "  protocol clear ORG\n";
@@ -74,6 +79,8 @@ struct args {
     const char *positional[4];
     size_t npositional;
     const char *org, *deployment_id, *name, *legacy_dn, *target_address, *password_file;
+    const char *pod, *routing_domain, *to, *enabled;
+    bool json;
     char **rest; /* protocol add: PATH=VALUE arguments */
     size_t nrest;
 };
@@ -90,6 +97,10 @@ static const struct option_slot option_slots[] = {
     {"--legacy-dn", offsetof(struct args, legacy_dn)},
     {"--target-address", offsetof(struct args, target_address)},
     {"--password-file", offsetof(struct args, password_file)},
+    {"--pod", offsetof(struct args, pod)},
+    {"--routing-domain", offsetof(struct args, routing_domain)},
+    {"--to", offsetof(struct args, to)},
+    {"--enabled", offsetof(struct args, enabled)},
 };
 
 /* Collects options and up to max_positional positionals; the rest go to args->rest. */
@@ -101,7 +112,9 @@ static void parse_args(int argc, char **argv, size_t max_positional, bool allow_
         for (size_t k = 0; k < sizeof option_slots / sizeof option_slots[0]; k++)
             if (strcmp(argv[i], option_slots[k].flag) == 0)
                 slot = &option_slots[k];
-        if (slot) {
+        if (strcmp(argv[i], "--json") == 0) {
+            a->json = true;
+        } else if (slot) {
             if (i + 1 >= argc)
                 usage_error("%s needs a value", argv[i]);
             const char **field = (const char **)((char *)a + slot->offset);
@@ -130,6 +143,8 @@ static void only_options(const struct args *a, const char *allowed)
         if (*field && !strstr(allowed, option_slots[k].flag))
             usage_error("%s is not an option of this command", option_slots[k].flag);
     }
+    if (a->json && !strstr(allowed, "--json"))
+        usage_error("--json is not an option of this command");
 }
 
 /* --- passwords --- */
@@ -298,43 +313,107 @@ static int parse_fields(const char *type, char **argv, size_t argc, struct dir_a
 
 /* --- commands --- */
 
+/* "none" clears an optional setting; NULL leaves it unchanged. */
+static const char *none_to_empty(const char *v)
+{
+    return v && strcmp(v, "none") == 0 ? "" : v;
+}
+
+static bool is(const char *word, int argc, char **argv)
+{
+    return argc >= 1 && strcmp(argv[0], word) == 0;
+}
+
+static int cmd_pod(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    if (is("add", argc, argv) || is("change", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 2, false, &a);
+        only_options(&a, "");
+        if (argv[0][0] == 'a')
+            return dir_admin_pod_add(db, a.positional[0], a.positional[1], err, errlen);
+        return dir_admin_pod_change(db, a.positional[0], a.positional[1], err, errlen);
+    }
+    if (is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
+        only_options(&a, "");
+        return dir_admin_pod_remove(db, a.positional[0], err, errlen);
+    }
+    if (is("list", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 0, false, &a);
+        only_options(&a, "--json");
+        return dir_admin_pod_list(db, stdout, a.json, err, errlen);
+    }
+    usage_error("pod: expected add, change, remove or list");
+}
+
 static int cmd_org(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
 {
     struct args a = {0};
-    if (argc >= 1 && strcmp(argv[0], "add") == 0) {
+    if (is("add", argc, argv)) {
         parse_args(argc - 1, argv + 1, 1, false, &a);
-        only_options(&a, "--deployment-id");
-        return dir_admin_org_add(db, a.positional[0], a.deployment_id, err, errlen);
+        only_options(&a, "--deployment-id --pod --routing-domain");
+        return dir_admin_tenant_add(db, a.positional[0], a.deployment_id, a.pod, a.routing_domain,
+                                    err, errlen);
     }
-    if (argc >= 1 && strcmp(argv[0], "list") == 0) {
-        parse_args(argc - 1, argv + 1, 0, false, &a);
+    if (is("change", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
+        only_options(&a, "--pod --routing-domain");
+        return dir_admin_org_change(db, a.positional[0], none_to_empty(a.pod),
+                                    none_to_empty(a.routing_domain), err, errlen);
+    }
+    if (is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
         only_options(&a, "");
-        return dir_admin_org_list(db, stdout, err, errlen);
+        return dir_admin_org_remove(db, a.positional[0], err, errlen);
     }
-    usage_error("org: expected add or list");
+    if (is("list", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 0, false, &a);
+        only_options(&a, "--json");
+        return dir_admin_org_list(db, stdout, a.json, err, errlen);
+    }
+    usage_error("org: expected add, change, remove or list");
 }
 
 static int cmd_domain(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
 {
     struct args a = {0};
-    if (argc >= 1 && strcmp(argv[0], "add") == 0) {
+    if (is("add", argc, argv)) {
         parse_args(argc - 1, argv + 1, 1, false, &a);
         only_options(&a, "--org");
         return dir_admin_domain_add(db, a.positional[0], a.org, err, errlen);
     }
-    if (argc >= 1 && strcmp(argv[0], "list") == 0) {
-        parse_args(argc - 1, argv + 1, 0, false, &a);
+    if (is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
         only_options(&a, "");
-        return dir_admin_domain_list(db, stdout, err, errlen);
+        return dir_admin_domain_remove(db, a.positional[0], err, errlen);
     }
-    usage_error("domain: expected add or list");
+    if (is("list", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 0, false, &a);
+        only_options(&a, "--json");
+        return dir_admin_domain_list(db, stdout, a.json, err, errlen);
+    }
+    usage_error("domain: expected add, remove or list");
+}
+
+static int cmd_alias(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    if (is("add", argc, argv) || is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 2, false, &a);
+        only_options(&a, "");
+        if (argv[0][0] == 'a')
+            return dir_admin_alias_add(db, a.positional[0], a.positional[1], err, errlen);
+        return dir_admin_alias_remove(db, a.positional[0], a.positional[1], err, errlen);
+    }
+    usage_error("mailbox alias: expected add or remove");
 }
 
 static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
 {
     struct args a = {0};
     char hash[HASH_MAX];
-    if (argc >= 1 && strcmp(argv[0], "add") == 0) {
+    if (is("add", argc, argv)) {
         parse_args(argc - 1, argv + 1, 1, false, &a);
         only_options(&a, "--name --legacy-dn --target-address --password-file");
         if (!a.name)
@@ -349,19 +428,61 @@ static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t err
         return dir_admin_mailbox_add(db, a.positional[0], a.name, a.legacy_dn, a.target_address,
                                      hash, err, errlen);
     }
-    if (argc >= 1 && strcmp(argv[0], "passwd") == 0) {
+    if (is("passwd", argc, argv)) {
         parse_args(argc - 1, argv + 1, 1, false, &a);
         only_options(&a, "--password-file");
         if (obtain_password_hash(a.password_file, hash, sizeof hash) < 0)
             return -2;
         return dir_admin_mailbox_passwd(db, a.positional[0], hash, err, errlen);
     }
-    if (argc >= 1 && strcmp(argv[0], "list") == 0) {
-        parse_args(argc - 1, argv + 1, 0, false, &a);
-        only_options(&a, "");
-        return dir_admin_mailbox_list(db, stdout, err, errlen);
+    if (is("change", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
+        only_options(&a, "--name --target-address --enabled");
+        int enabled = -1;
+        if (a.enabled && strcmp(a.enabled, "yes") == 0)
+            enabled = 1;
+        else if (a.enabled && strcmp(a.enabled, "no") == 0)
+            enabled = 0;
+        else if (a.enabled)
+            usage_error("--enabled: expected yes or no");
+        return dir_admin_mailbox_change(db, a.positional[0], a.name,
+                                        none_to_empty(a.target_address), enabled, err, errlen);
     }
-    usage_error("mailbox: expected add, passwd or list");
+    if (is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
+        only_options(&a, "");
+        return dir_admin_mailbox_remove(db, a.positional[0], err, errlen);
+    }
+    if (is("alias", argc, argv))
+        return cmd_alias(db, argc - 1, argv + 1, err, errlen);
+    if (is("list", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 0, false, &a);
+        only_options(&a, "--json");
+        return dir_admin_mailbox_list(db, stdout, a.json, err, errlen);
+    }
+    usage_error("mailbox: expected add, passwd, change, remove, alias or list");
+}
+
+static int cmd_migrate(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    parse_args(argc, argv, 1, false, &a);
+    only_options(&a, "--to");
+    if (!a.to)
+        usage_error("migrate: --to TENANT is required");
+    char cloud[512];
+    if (dir_admin_migrate(db, a.positional[0], a.to, cloud, sizeof cloud, err, errlen) < 0)
+        return -1;
+    printf("%s\n", cloud);
+    return 0;
+}
+
+static int cmd_upgrade(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    (void)db, (void)argv, (void)err, (void)errlen;
+    if (argc != 0)
+        usage_error("upgrade takes no arguments");
+    return 0; /* opening the directory read-write has already upgraded it */
 }
 
 static int cmd_protocol(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
@@ -414,9 +535,12 @@ struct command {
 };
 
 static const struct command commands[] = {
+    {"pod", cmd_pod},
     {"org", cmd_org},
     {"domain", cmd_domain},
     {"mailbox", cmd_mailbox},
+    {"migrate", cmd_migrate},
+    {"upgrade", cmd_upgrade},
     {"protocol", cmd_protocol},
 };
 

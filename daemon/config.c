@@ -1,9 +1,10 @@
 /*
  * config: a small hand-written tokenizer and a table-driven parser for autodiscoverd.conf.
  *
- * Tokens are bare words, double-quoted strings (\" and \\ escapes), '{', '}' and newlines;
- * '#' starts a comment. A statement is a directive name, its arguments, and then either a
- * newline, a '}' or the end of the file, or a '{' for directives that open a block.
+ * Tokens are bare words, double-quoted strings (\" and \\ escapes), '{', '}', ';' and
+ * newlines; '#' starts a comment. A statement is a directive name, its arguments, and then
+ * either a newline, a ';', a '}' or the end of the file, or a '{' for directives that open
+ * a block. Blocks nest: listen { host NAME { ... } }.
  * Every directive is one row of the table below: adding one means adding a row and, when
  * it needs one, a small apply function.
  */
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xmlsafe.h"
 
@@ -29,7 +31,8 @@ struct token {
     int line;
 };
 
-enum block { BLOCK_TOP, BLOCK_LISTEN };
+/* Bit flags, so a directive can be allowed in several kinds of block. */
+enum block { BLOCK_TOP = 1, BLOCK_LISTEN = 2, BLOCK_HOST = 4 };
 
 struct parser {
     const char *name;
@@ -39,6 +42,8 @@ struct parser {
     struct config *conf;
     enum block block;
     struct config_listener *listener; /* the open listen block */
+    struct config_host implicit;      /* the role directives written in the listen block */
+    struct config_host *host;         /* where role directives go: implicit, or a host block */
     char *err;
     size_t errlen;
     bool failed;
@@ -56,7 +61,7 @@ struct arg {
 
 struct directive {
     const char *name;
-    enum block where;
+    unsigned where; /* enum block flags */
     size_t nargs;
     enum arg_type types[MAX_ARGS];
     unsigned long long min, max; /* range of every ARG_NUMBER argument */
@@ -101,10 +106,11 @@ static int next_token(struct parser *p, struct token *t)
         t->kind = TOK_EOF;
         return 0;
     }
-    if (c == '\n' || c == '{' || c == '}') {
+    if (c == '\n' || c == ';' || c == '{' || c == '}') {
         p->pos++;
-        if (c == '\n') {
-            p->line++;
+        if (c == '\n' || c == ';') {
+            /* ';' ends a statement just like a newline, to allow several on one line. */
+            p->line += c == '\n';
             t->kind = TOK_NEWLINE;
         } else {
             t->kind = c == '{' ? TOK_LBRACE : TOK_RBRACE;
@@ -134,7 +140,7 @@ static int next_token(struct parser *p, struct token *t)
         }
     } else {
         t->kind = TOK_WORD;
-        while ((c = s[p->pos]) && !strchr(" \t\r\n#{}\"", c)) {
+        while ((c = s[p->pos]) && !strchr(" \t\r\n#{};\"", c)) {
             if (n + 1 >= sizeof t->text)
                 return parse_error(p, t->line, "word too long");
             t->text[n++] = c;
@@ -202,28 +208,119 @@ static int apply_listen(struct parser *p, const struct arg *args)
     memset(l, 0, sizeof *l);
     l->line = args[0].line;
     l->port = (unsigned)args[1].number;
-    l->hosts = calloc(1, sizeof *l->hosts);
-    l->address = strdup(args[0].text);
-    if (!l->hosts || !l->address) {
-        free(l->hosts);
-        free(l->address);
+    if (!(l->address = strdup(args[0].text)))
         return parse_error(p, args[0].line, "out of memory");
-    }
-    l->nhosts = 1;
-    l->hosts[0].line = l->line;
     conf->nlisteners++;
     p->listener = l;
+    memset(&p->implicit, 0, sizeof p->implicit);
+    p->implicit.line = l->line;
+    p->host = &p->implicit;
     return 0;
 }
 
+/* Host names: letters, digits, '-' and '.', stored lower-case. */
+static bool valid_host_name(const char *s)
+{
+    size_t len = strlen(s);
+    if (len == 0 || len > 253 || s[0] == '.' || s[len - 1] == '.' || strstr(s, ".."))
+        return false;
+    for (; *s; s++)
+        if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.", *s))
+            return false;
+    return true;
+}
+
+static int apply_host(struct parser *p, const struct arg *args)
+{
+    struct config_listener *l = p->listener;
+    if (!valid_host_name(args[0].text))
+        return parse_error(p, args[0].line, "host: \"%s\" is not a host name", args[0].text);
+    for (size_t i = 0; i < l->nhosts; i++)
+        if (strcasecmp(l->hosts[i].name, args[0].text) == 0)
+            return parse_error(p, args[0].line, "host %s: already declared on line %d",
+                               args[0].text, l->hosts[i].line);
+    struct config_host *grown = realloc(l->hosts, (l->nhosts + 1) * sizeof *grown);
+    if (!grown)
+        return parse_error(p, args[0].line, "out of memory");
+    l->hosts = grown;
+    struct config_host *h = &l->hosts[l->nhosts];
+    memset(h, 0, sizeof *h);
+    h->line = args[0].line;
+    if (!(h->name = strdup(args[0].text)))
+        return parse_error(p, args[0].line, "out of memory");
+    for (char *c = h->name; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    l->nhosts++;
+    p->host = h;
+    return 0;
+}
+
+/* In a listen block the certificate is the listener's default; in a host block, the host's. */
 static int apply_tls_certificate(struct parser *p, const struct arg *args)
 {
-    return set_string_once(p, &p->listener->hosts[0].tls_certificate, &args[0], "tls-certificate");
+    char **slot = p->block == BLOCK_HOST ? &p->host->tls_certificate
+                                         : &p->listener->tls_certificate;
+    return set_string_once(p, slot, &args[0], "tls-certificate");
 }
 
 static int apply_tls_key(struct parser *p, const struct arg *args)
 {
-    return set_string_once(p, &p->listener->hosts[0].tls_key, &args[0], "tls-key");
+    char **slot = p->block == BLOCK_HOST ? &p->host->tls_key : &p->listener->tls_key;
+    return set_string_once(p, slot, &args[0], "tls-key");
+}
+
+static int apply_role(struct parser *p, const struct arg *args)
+{
+    static const char *const names[] = {[ROLE_SERVICE] = "service",
+                                        [ROLE_REDIRECTOR] = "redirector",
+                                        [ROLE_ROUTER] = "router"};
+    if (p->host->role_set)
+        return parse_error(p, args[0].line, "duplicate role");
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (strcmp(args[0].text, names[i]) == 0) {
+            p->host->role = (enum config_role)i;
+            p->host->role_set = true;
+            return 0;
+        }
+    }
+    return parse_error(p, args[0].line,
+                       "role: \"%s\" is not one of service, redirector, router", args[0].text);
+}
+
+static int apply_route_mode(struct parser *p, const struct arg *args)
+{
+    if (p->host->route_mode_set)
+        return parse_error(p, args[0].line, "duplicate route-mode");
+    if (strcmp(args[0].text, "redirecturl") == 0)
+        p->host->route_mode = ROUTE_MODE_REDIRECTURL;
+    else if (strcmp(args[0].text, "http302") == 0)
+        p->host->route_mode = ROUTE_MODE_HTTP302;
+    else
+        return parse_error(p, args[0].line, "route-mode: \"%s\" is not redirecturl or http302",
+                           args[0].text);
+    p->host->route_mode_set = true;
+    return 0;
+}
+
+/* An absolute https URL of printable ASCII: it goes into a Location header verbatim. */
+static bool valid_https_url(const char *s)
+{
+    if (strncmp(s, "https://", 8) != 0 || s[8] == '\0' || s[8] == '/' || strlen(s) > 2048)
+        return false;
+    for (; *s; s++)
+        if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+            return false;
+    return true;
+}
+
+static int apply_redirect_to(struct parser *p, const struct arg *args)
+{
+    if (!valid_https_url(args[0].text))
+        return parse_error(p, args[0].line,
+                           "redirect-to: \"%s\" is not an https:// URL without spaces",
+                           args[0].text);
+    return set_string_once(p, &p->host->redirect_to, &args[0], "redirect-to");
 }
 
 static const struct directive directives[] = {
@@ -231,13 +328,23 @@ static const struct directive directives[] = {
     {"access-log", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_access_log},
     {"max-body", BLOCK_TOP, 1, {ARG_NUMBER}, 1, XMLSAFE_REQUEST_MAX_BYTES, false, apply_max_body},
     {"listen", BLOCK_TOP, 2, {ARG_STRING, ARG_NUMBER}, 1, 65535, true, apply_listen},
-    {"tls-certificate", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, false, apply_tls_certificate},
-    {"tls-key", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, false, apply_tls_key},
+    {"host", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, true, apply_host},
+    {"tls-certificate", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,
+     apply_tls_certificate},
+    {"tls-key", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_tls_key},
+    {"role", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_role},
+    {"route-mode", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_route_mode},
+    {"redirect-to", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_redirect_to},
 };
 
 static const char *block_name(enum block b)
 {
-    return b == BLOCK_TOP ? "the top level" : "a listen block";
+    return b == BLOCK_TOP ? "the top level" : b == BLOCK_LISTEN ? "a listen block" : "a host block";
+}
+
+const char *config_role_name(enum config_role role)
+{
+    return role == ROLE_REDIRECTOR ? "redirector" : role == ROLE_ROUTER ? "router" : "service";
 }
 
 /* --- statements --- */
@@ -279,7 +386,7 @@ static int parse_statement(struct parser *p, struct token *t)
     const struct directive *d = find_directive(t->text);
     if (!d)
         return parse_error(p, t->line, "unknown directive \"%s\"", t->text);
-    if (d->where != p->block)
+    if (!(d->where & p->block))
         return parse_error(p, t->line, "\"%s\" is not allowed in %s", d->name,
                            block_name(p->block));
     struct arg args[MAX_ARGS];
@@ -309,8 +416,79 @@ static int parse_statement(struct parser *p, struct token *t)
     if (d->apply(p, args) < 0)
         return -1;
     if (d->opens_block) {
-        p->block = BLOCK_LISTEN;
+        p->block = p->block == BLOCK_TOP ? BLOCK_LISTEN : BLOCK_HOST;
         if (next_token(p, t) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void host_free(struct config_host *h)
+{
+    free(h->name);
+    free(h->redirect_to);
+    free(h->tls_certificate);
+    free(h->tls_key);
+    memset(h, 0, sizeof *h);
+}
+
+/* Checks one host once its listener is complete; what names it in messages. */
+static int check_host(struct parser *p, const struct config_listener *l,
+                      const struct config_host *h, const char *what)
+{
+    if (!h->tls_certificate != !h->tls_key)
+        return parse_error(p, h->line, "%s: %s missing", what,
+                           h->tls_key ? "tls-certificate" : "tls-key");
+    if (h->tls_certificate && !l->tls_certificate)
+        return parse_error(p, h->line,
+                           "%s: a host certificate needs the listener's default tls-certificate",
+                           what);
+    if (!l->tls_certificate && h->role != ROLE_REDIRECTOR)
+        return parse_error(p, h->line,
+                           "%s: tls-certificate missing (a plain HTTP listener may only carry the "
+                           "redirector role, not %s)",
+                           what, config_role_name(h->role));
+    if (h->role == ROLE_REDIRECTOR && !h->redirect_to)
+        return parse_error(p, h->line, "%s: role redirector needs redirect-to", what);
+    if (h->role != ROLE_REDIRECTOR && h->redirect_to)
+        return parse_error(p, h->line, "%s: redirect-to is only for role redirector", what);
+    if (h->role != ROLE_ROUTER && h->route_mode_set)
+        return parse_error(p, h->line, "%s: route-mode is only for role router", what);
+    return 0;
+}
+
+/*
+ * At the '}' of a listen block: the implicit host (the listener's own role directives)
+ * becomes hosts[0], the one answering unmatched names, when it says anything or there is
+ * no host block; then every host is checked.
+ */
+static int finish_listener(struct parser *p)
+{
+    struct config_listener *l = p->listener;
+    struct config_host *implicit = &p->implicit;
+    bool has_own = implicit->role_set || implicit->route_mode_set || implicit->redirect_to;
+    if (!l->tls_certificate != !l->tls_key)
+        return parse_error(p, l->line, "listen %s %u: %s missing", l->address, l->port,
+                           l->tls_key ? "tls-certificate" : "tls-key");
+    if (has_own || l->nhosts == 0) {
+        struct config_host *grown = realloc(l->hosts, (l->nhosts + 1) * sizeof *grown);
+        if (!grown)
+            return parse_error(p, l->line, "out of memory");
+        memmove(grown + 1, grown, l->nhosts * sizeof *grown);
+        grown[0] = *implicit;
+        memset(implicit, 0, sizeof *implicit); /* now owned by the listener */
+        l->hosts = grown;
+        l->nhosts++;
+    }
+    p->host = NULL;
+    char what[128];
+    for (size_t i = 0; i < l->nhosts; i++) {
+        const struct config_host *h = &l->hosts[i];
+        if (h->name)
+            snprintf(what, sizeof what, "host %s", h->name);
+        else
+            snprintf(what, sizeof what, "listen %s %u", l->address, l->port);
+        if (check_host(p, l, h, what) < 0)
             return -1;
     }
     return 0;
@@ -324,18 +502,6 @@ static int validate(struct parser *p)
         return parse_error(p, p->line, "no directory directive");
     if (conf->nlisteners == 0)
         return parse_error(p, p->line, "no listen block");
-    for (size_t i = 0; i < conf->nlisteners; i++) {
-        const struct config_listener *l = &conf->listeners[i];
-        for (size_t h = 0; h < l->nhosts; h++) {
-            /* HTTPS only for now: every host needs its certificate and key. */
-            if (!l->hosts[h].tls_certificate)
-                return parse_error(p, l->line, "listen %s %u: tls-certificate missing", l->address,
-                                   l->port);
-            if (!l->hosts[h].tls_key)
-                return parse_error(p, l->line, "listen %s %u: tls-key missing", l->address,
-                                   l->port);
-        }
-    }
     if (conf->max_body == 0)
         conf->max_body = CONFIG_DEFAULT_MAX_BODY;
     return 0;
@@ -343,7 +509,8 @@ static int validate(struct parser *p)
 
 struct config *config_parse_string(const char *name, const char *text, char *err, size_t errlen)
 {
-    struct parser p = {.name = name, .text = text, .line = 1, .err = err, .errlen = errlen};
+    struct parser p = {
+        .name = name, .text = text, .line = 1, .block = BLOCK_TOP, .err = err, .errlen = errlen};
     if (errlen)
         err[0] = '\0';
     /* Tokens are large: keep them off the stack of callers running in small threads. */
@@ -370,14 +537,21 @@ struct config *config_parse_string(const char *name, const char *text, char *err
                 parse_error(&p, t->line, "unexpected '}'");
                 goto fail;
             }
-            p.block = BLOCK_TOP;
-            p.listener = NULL;
+            if (p.block == BLOCK_HOST) {
+                p.block = BLOCK_LISTEN;
+                p.host = &p.implicit;
+            } else {
+                if (finish_listener(&p) < 0)
+                    goto fail;
+                p.block = BLOCK_TOP;
+                p.listener = NULL;
+            }
             if (next_token(&p, t) < 0)
                 goto fail;
             break;
         case TOK_WORD:
             if (p.block == BLOCK_TOP)
-                block_line = t->line;
+                block_line = t->line; /* the listen block, for "not closed" */
             if (parse_statement(&p, t) < 0)
                 goto fail;
             break;
@@ -398,6 +572,7 @@ struct config *config_parse_string(const char *name, const char *text, char *err
     free(t);
     return p.conf;
 fail:
+    host_free(&p.implicit);
     free(t);
     config_free(p.conf);
     return NULL;
@@ -442,17 +617,32 @@ void config_free(struct config *conf)
         return;
     for (size_t i = 0; i < conf->nlisteners; i++) {
         struct config_listener *l = &conf->listeners[i];
-        for (size_t h = 0; h < l->nhosts; h++) {
-            free(l->hosts[h].name);
-            free(l->hosts[h].tls_certificate);
-            free(l->hosts[h].tls_key);
-        }
+        for (size_t h = 0; h < l->nhosts; h++)
+            host_free(&l->hosts[h]);
         free(l->hosts);
         free(l->address);
+        free(l->tls_certificate);
+        free(l->tls_key);
     }
     free(conf->listeners);
     free(conf->path);
     free(conf->directory);
     free(conf->access_log);
     free(conf);
+}
+
+const struct config_host *config_listener_host(const struct config_listener *l, const char *name)
+{
+    if (name) {
+        /* A Host header may carry a port, or be an IPv6 literal in brackets (never a name). */
+        size_t len = name[0] == '[' ? 0 : strcspn(name, ":");
+        if (len > 0 && name[len - 1] == '.')
+            len--; /* the absolute form "host.example." names the same host */
+        for (size_t i = 0; len > 0 && i < l->nhosts; i++) {
+            const char *h = l->hosts[i].name;
+            if (h && strlen(h) == len && strncasecmp(h, name, len) == 0)
+                return &l->hosts[i];
+        }
+    }
+    return &l->hosts[0];
 }

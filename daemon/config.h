@@ -4,15 +4,18 @@
  *   directory "sqlite:/var/lib/autodiscover/directory.db"
  *   access-log "/var/log/autodiscover/access.log"
  *   max-body 65536
- *   listen 127.0.3.20 443 { tls-certificate "cert.pem"  tls-key "key.pem" }
+ *   listen 127.0.3.20 443 {
+ *       tls-certificate "cert.pem"; tls-key "key.pem"
+ *       host autodiscover-s.outlook.test { role router; route-mode redirecturl }
+ *   }
  *
- * Shaped for what comes next: a listener carries a list of hosts, each of which will get
- * its own certificate (SNI) and role. Today every listener has exactly one host, the
- * default one (name NULL), holding the listener's certificate.
+ * A listener carries a list of hosts, each with its role and, on HTTPS, optionally its own
+ * certificate chosen by SNI.
  */
 #ifndef AD_DAEMON_CONFIG_H
 #define AD_DAEMON_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define CONFIG_DEFAULT_MAX_BODY 65536u
@@ -20,18 +23,49 @@
 #define CONFIG_DEFAULT_PER_IP_LIMIT 64u
 #define CONFIG_DEFAULT_TIMEOUT_SECONDS 30u
 
-/* A name served on a listener. name == NULL is the default host (no SNI match needed). */
-struct config_host {
-    char *name;
-    char *tls_certificate; /* PEM file paths */
-    char *tls_key;
-    int line; /* where the host was declared, for later errors */
+/* What a host does with a request (doc/autodiscoverd.md, "Roles"). */
+enum config_role {
+    ROLE_SERVICE,    /* authenticated POX answers from the directory (the default) */
+    ROLE_REDIRECTOR, /* port 80: GET of the POX path -> 302 to redirect-to; nothing else */
+    ROLE_ROUTER,     /* hosted domains -> the pod serving their tenant; no credentials */
 };
 
+/* How a router sends a client to the pod. */
+enum config_route_mode {
+    ROUTE_MODE_REDIRECTURL, /* POX 200, Action redirectUrl (the default) */
+    ROUTE_MODE_HTTP302,     /* HTTP 302 to https://POD/autodiscover/ADDRESS/autodiscover.xml */
+};
+
+/*
+ * A name served on a listener, with its role and, on TLS listeners, optionally its own
+ * certificate (chosen by SNI). name == NULL is the implicit host made of the listener's
+ * own role directives (the format without host blocks).
+ */
+struct config_host {
+    char *name; /* lower-case */
+    enum config_role role;
+    enum config_route_mode route_mode; /* router only */
+    char *redirect_to;                 /* redirector only: an https:// URL */
+    char *tls_certificate;             /* PEM file paths; NULL: the listener's default */
+    char *tls_key;
+    int line; /* where the host was declared, for later errors */
+    /* Parser bookkeeping: which directives were given. */
+    bool role_set, route_mode_set;
+};
+
+/*
+ * A listening socket. With tls_certificate it speaks HTTPS and that certificate is the
+ * default one (clients without SNI, or naming no host of the listener); without it, plain
+ * HTTP, where only the redirector role is allowed. hosts[0] answers requests whose Host
+ * header (or SNI name) matches no host: the implicit host when the listener has role
+ * directives of its own or no host blocks, else the first host block.
+ */
 struct config_listener {
     char *address; /* numeric IPv4 or IPv6 */
     unsigned port;
     int line;
+    char *tls_certificate; /* NULL: plain HTTP */
+    char *tls_key;
     struct config_host *hosts;
     size_t nhosts;
 };
@@ -57,5 +91,9 @@ struct config *config_parse_file(const char *path, char *err, size_t errlen);
 /* The same from a string; name is used in messages in place of the file name. */
 struct config *config_parse_string(const char *name, const char *text, char *err, size_t errlen);
 void config_free(struct config *conf);
+
+/* The host of l that answers for name (Host header or SNI, may carry ":port"); never NULL. */
+const struct config_host *config_listener_host(const struct config_listener *l, const char *name);
+const char *config_role_name(enum config_role role);
 
 #endif

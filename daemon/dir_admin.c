@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "directory.h"
@@ -154,22 +155,98 @@ static int org_exists(sqlite3 *db, const char *name, char *canonical, size_t len
                       canonical, len, err, errlen);
 }
 
-/* Prints every row of st, columns separated by tabs, NULL as "-". */
-static int print_rows(sqlite3 *db, sqlite3_stmt *st, FILE *out, char *err, size_t errlen)
+static void json_string(FILE *out, const char *v)
+{
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(out, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(out, "\\u%04x", *p);
+        else
+            fputc(*p, out);
+    }
+    fputc('"', out);
+}
+
+/*
+ * Prints every row of st: columns separated by tabs, NULL as "-"; or, with json, one
+ * array of objects keyed by column name, NULL as null.
+ */
+static int print_rows(sqlite3 *db, sqlite3_stmt *st, FILE *out, bool json, char *err,
+                      size_t errlen)
 {
     if (!st)
         return db_fail(db, err, errlen);
     int step;
+    bool first = true;
+    if (json)
+        fputc('[', out);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
         int n = sqlite3_column_count(st);
+        if (json)
+            fputs(first ? "{" : ",\n{", out);
         for (int i = 0; i < n; i++) {
             const char *v = (const char *)sqlite3_column_text(st, i);
-            fprintf(out, "%s%s", i ? "\t" : "", v ? v : "-");
+            if (!json) {
+                fprintf(out, "%s%s", i ? "\t" : "", v ? v : "-");
+                continue;
+            }
+            if (i)
+                fputs(", ", out);
+            json_string(out, sqlite3_column_name(st, i));
+            fputs(": ", out);
+            if (!v)
+                fputs("null", out);
+            else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+                fputs(v, out);
+            else
+                json_string(out, v);
         }
-        fputc('\n', out);
+        fputc(json ? '}' : '\n', out);
+        first = false;
     }
+    if (json)
+        fputs("]\n", out);
     int rc = step == SQLITE_DONE ? 0 : db_fail(db, err, errlen);
     sqlite3_finalize(st);
+    return rc;
+}
+
+/* Runs a change that must touch exactly one row; "no THING NAME" otherwise. */
+static int change_one(sqlite3 *db, sqlite3_stmt *st, const char *thing, const char *name,
+                      char *err, size_t errlen)
+{
+    if (run(db, st, err, errlen) < 0)
+        return -1;
+    return sqlite3_changes(db) == 1 ? 0 : fail(err, errlen, "no %s %s", thing, name);
+}
+
+/* A lower-case copy, or NULL (out of memory reported in err). */
+static char *lower_dup(const char *s, char *err, size_t errlen)
+{
+    char *copy = strdup(s);
+    if (!copy)
+        fail(err, errlen, "out of memory");
+    else
+        dir_lowercase(copy);
+    return copy;
+}
+
+static int begin(sqlite3 *db, char *err, size_t errlen)
+{
+    return sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+               ? 0
+               : db_fail(db, err, errlen);
+}
+
+/* Commits when rc is 0, else rolls back; returns rc (or -1 when the commit fails). */
+static int finish(sqlite3 *db, int rc, char *err, size_t errlen)
+{
+    if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        rc = db_fail(db, err, errlen);
+    if (rc != 0)
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
@@ -199,11 +276,14 @@ int dir_admin_org_add(sqlite3 *db, const char *name, const char *deployment_id, 
         err, errlen);
 }
 
-int dir_admin_org_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+int dir_admin_org_list(sqlite3 *db, FILE *out, bool json, char *err, size_t errlen)
 {
     return print_rows(db,
-                      prepare(db, "SELECT name, deployment_id FROM organisations ORDER BY name", 0),
-                      out, err, errlen);
+                      prepare(db,
+                              "SELECT name, deployment_id, pod, routing_domain "
+                              "FROM organisations ORDER BY name",
+                              0),
+                      out, json, err, errlen);
 }
 
 int dir_admin_domain_add(sqlite3 *db, const char *domain, const char *org, char *err, size_t errlen)
@@ -244,10 +324,10 @@ out:
     return rc;
 }
 
-int dir_admin_domain_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+int dir_admin_domain_list(sqlite3 *db, FILE *out, bool json, char *err, size_t errlen)
 {
     return print_rows(db, prepare(db, "SELECT name, organisation FROM domains ORDER BY name", 0),
-                      out, err, errlen);
+                      out, json, err, errlen);
 }
 
 /* --- mailboxes --- */
@@ -336,14 +416,17 @@ int dir_admin_mailbox_passwd(sqlite3 *db, const char *address, const char *passw
     return rc;
 }
 
-int dir_admin_mailbox_list(sqlite3 *db, FILE *out, char *err, size_t errlen)
+int dir_admin_mailbox_list(sqlite3 *db, FILE *out, bool json, char *err, size_t errlen)
 {
+    /* Aliases as one comma-separated column, so the text form stays one line a mailbox. */
     return print_rows(db,
                       prepare(db,
-                              "SELECT address, display_name, legacy_dn, target_address "
-                              "FROM mailboxes ORDER BY address",
+                              "SELECT m.address, m.display_name, m.legacy_dn, m.target_address, "
+                              "m.enabled, (SELECT group_concat(a.address, ',') FROM "
+                              "(SELECT address FROM aliases WHERE mailbox = m.address "
+                              "ORDER BY address) a) AS aliases FROM mailboxes m ORDER BY m.address",
                               0),
-                      out, err, errlen);
+                      out, json, err, errlen);
 }
 
 /* --- protocols --- */
@@ -452,4 +535,376 @@ int dir_admin_protocol_clear(sqlite3 *db, const char *org, char *err, size_t err
     /* protocol_fields go with their protocol (ON DELETE CASCADE). */
     return run(db, prepare(db, "DELETE FROM protocols WHERE organisation = ?1", 1, canonical), err,
                errlen);
+}
+
+/* --- pods and tenants --- */
+
+/* https://HOST[:PORT][/PATH]: printable, no spaces or quotes, a valid host name. */
+static bool valid_pod_url(const char *url)
+{
+    if (strncmp(url, "https://", 8) != 0 || strlen(url) > 1024)
+        return false;
+    for (const char *p = url; *p; p++)
+        if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f || strchr("\"'<>\\", *p))
+            return false;
+    const char *host = url + 8;
+    size_t hlen = strcspn(host, ":/?#");
+    char name[256];
+    if (hlen == 0 || hlen >= sizeof name)
+        return false;
+    memcpy(name, host, hlen);
+    name[hlen] = '\0';
+    if (host[hlen] == ':') {
+        const char *port = host + hlen + 1;
+        size_t plen = strspn(port, "0123456789");
+        if (plen == 0 || plen > 5 || (port[plen] != '\0' && port[plen] != '/'))
+            return false;
+    }
+    return dir_valid_domain(name);
+}
+
+static int pod_exists(sqlite3 *db, const char *name, char *canonical, size_t len, char *err,
+                      size_t errlen)
+{
+    return query_text(db, prepare(db, "SELECT name FROM pods WHERE name = ?1", 1, name), canonical,
+                      len, err, errlen);
+}
+
+int dir_admin_pod_add(sqlite3 *db, const char *name, const char *url, char *err, size_t errlen)
+{
+    if (!*name || strlen(name) > 256 || strchr(name, '/'))
+        return fail(err, errlen, "pod name \"%s\" is empty, too long or has a '/'", name);
+    if (!valid_pod_url(url))
+        return fail(err, errlen, "pod URL \"%s\" is not an https:// URL with a host name", url);
+    char existing[512];
+    int found = pod_exists(db, name, existing, sizeof existing, err, errlen);
+    if (found != 0)
+        return found < 0 ? -1 : fail(err, errlen, "pod %s already exists", existing);
+    return run(db, prepare(db, "INSERT INTO pods(name, url) VALUES(?1, ?2)", 2, name, url), err,
+               errlen);
+}
+
+int dir_admin_pod_change(sqlite3 *db, const char *name, const char *url, char *err, size_t errlen)
+{
+    if (!valid_pod_url(url))
+        return fail(err, errlen, "pod URL \"%s\" is not an https:// URL with a host name", url);
+    return change_one(db, prepare(db, "UPDATE pods SET url = ?2 WHERE name = ?1", 2, name, url),
+                      "pod", name, err, errlen);
+}
+
+int dir_admin_pod_remove(sqlite3 *db, const char *name, char *err, size_t errlen)
+{
+    char user[512];
+    int used = query_text(db, prepare(db, "SELECT name FROM organisations WHERE pod = ?1", 1, name),
+                          user, sizeof user, err, errlen);
+    if (used != 0)
+        return used < 0 ? -1 : fail(err, errlen, "pod %s serves organisation %s", name, user);
+    return change_one(db, prepare(db, "DELETE FROM pods WHERE name = ?1", 1, name), "pod", name,
+                      err, errlen);
+}
+
+int dir_admin_pod_list(sqlite3 *db, FILE *out, bool json, char *err, size_t errlen)
+{
+    return print_rows(db, prepare(db, "SELECT name, url FROM pods ORDER BY name", 0), out, json,
+                      err, errlen);
+}
+
+/* Makes domain (lower-case) an accepted domain of org, creating it when missing. */
+static int ensure_domain_of(sqlite3 *db, const char *domain, const char *org, char *err,
+                            size_t errlen)
+{
+    char owner[512];
+    int found =
+        query_text(db, prepare(db, "SELECT organisation FROM domains WHERE name = ?1", 1, domain),
+                   owner, sizeof owner, err, errlen);
+    if (found < 0)
+        return -1;
+    if (found == 0)
+        return dir_admin_domain_add(db, domain, org, err, errlen);
+    if (strcasecmp(owner, org) != 0)
+        return fail(err, errlen, "domain %s belongs to organisation %s", domain, owner);
+    return 0;
+}
+
+static int org_set(sqlite3 *db, const char *canonical, const char *pod, const char *routing_domain,
+                   char *err, size_t errlen)
+{
+    if (pod) {
+        char pod_name[512];
+        int found = *pod ? pod_exists(db, pod, pod_name, sizeof pod_name, err, errlen) : 1;
+        if (found <= 0)
+            return found < 0 ? -1 : fail(err, errlen, "no pod %s (add it with: pod add)", pod);
+        if (run(db,
+                prepare(db, "UPDATE organisations SET pod = ?2 WHERE name = ?1", 2, canonical,
+                        *pod ? pod_name : NULL),
+                err, errlen) < 0)
+            return -1;
+    }
+    if (routing_domain) {
+        char *lower = lower_dup(routing_domain, err, errlen);
+        if (!lower)
+            return -1;
+        int rc = 0;
+        if (*lower && !dir_valid_domain(lower))
+            rc = fail(err, errlen, "\"%s\" is not a valid domain name", routing_domain);
+        else if (*lower)
+            rc = ensure_domain_of(db, lower, canonical, err, errlen);
+        if (rc == 0)
+            rc = run(db,
+                     prepare(db, "UPDATE organisations SET routing_domain = ?2 WHERE name = ?1", 2,
+                             canonical, *lower ? lower : NULL),
+                     err, errlen);
+        free(lower);
+        return rc;
+    }
+    return 0;
+}
+
+int dir_admin_org_change(sqlite3 *db, const char *name, const char *pod,
+                         const char *routing_domain, char *err, size_t errlen)
+{
+    char canonical[512];
+    int found = org_exists(db, name, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", name);
+    if (begin(db, err, errlen) < 0)
+        return -1;
+    return finish(db, org_set(db, canonical, pod, routing_domain, err, errlen), err, errlen);
+}
+
+int dir_admin_tenant_add(sqlite3 *db, const char *name, const char *deployment_id, const char *pod,
+                         const char *routing_domain, char *err, size_t errlen)
+{
+    if (begin(db, err, errlen) < 0)
+        return -1;
+    int rc = dir_admin_org_add(db, name, deployment_id, err, errlen);
+    if (rc == 0)
+        rc = org_set(db, name, pod, routing_domain, err, errlen);
+    return finish(db, rc, err, errlen);
+}
+
+int dir_admin_org_remove(sqlite3 *db, const char *name, char *err, size_t errlen)
+{
+    char canonical[512], domain[512];
+    int found = org_exists(db, name, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", name);
+    found = query_text(db,
+                       prepare(db, "SELECT name FROM domains WHERE organisation = ?1", 1, canonical),
+                       domain, sizeof domain, err, errlen);
+    if (found != 0)
+        return found < 0 ? -1
+                         : fail(err, errlen, "organisation %s still has domain %s", canonical,
+                                domain);
+    if (begin(db, err, errlen) < 0)
+        return -1;
+    int rc = run(db, prepare(db, "DELETE FROM protocols WHERE organisation = ?1", 1, canonical),
+                 err, errlen);
+    if (rc == 0)
+        rc = run(db, prepare(db, "DELETE FROM organisations WHERE name = ?1", 1, canonical), err,
+                 errlen);
+    return finish(db, rc, err, errlen);
+}
+
+int dir_admin_domain_remove(sqlite3 *db, const char *domain, char *err, size_t errlen)
+{
+    char *lower = lower_dup(domain, err, errlen);
+    if (!lower)
+        return -1;
+    char mailbox[512];
+    int rc = query_text(db,
+                        prepare(db, "SELECT address FROM mailboxes WHERE domain = ?1", 1, lower),
+                        mailbox, sizeof mailbox, err, errlen);
+    if (rc > 0)
+        rc = fail(err, errlen, "domain %s still has mailbox %s", lower, mailbox);
+    else if (rc == 0)
+        rc = change_one(db, prepare(db, "DELETE FROM domains WHERE name = ?1", 1, lower),
+                        "domain", lower, err, errlen);
+    free(lower);
+    return rc;
+}
+
+/* --- mailbox changes and aliases --- */
+
+int dir_admin_mailbox_remove(sqlite3 *db, const char *address, char *err, size_t errlen)
+{
+    char *lower = lower_dup(address, err, errlen);
+    if (!lower)
+        return -1;
+    /* Its aliases go with it (ON DELETE CASCADE). */
+    int rc = change_one(db, prepare(db, "DELETE FROM mailboxes WHERE address = ?1", 1, lower),
+                        "mailbox", lower, err, errlen);
+    free(lower);
+    return rc;
+}
+
+int dir_admin_mailbox_change(sqlite3 *db, const char *address, const char *display_name,
+                             const char *target_address, int enabled, char *err, size_t errlen)
+{
+    if (display_name && !*display_name)
+        return fail(err, errlen, "the display name is empty");
+    if (target_address && *target_address && !dir_valid_address(target_address))
+        return fail(err, errlen, "target address \"%s\" is not a valid e-mail address",
+                    target_address);
+    char *lower = lower_dup(address, err, errlen);
+    char *target = target_address && *target_address ? lower_dup(target_address, err, errlen)
+                                                      : NULL;
+    int rc = -1;
+    if (!lower || (target_address && *target_address && !target))
+        goto out;
+    char en[2] = {enabled ? '1' : '0', '\0'};
+    /* Each column changes only when asked: ?3 = 1 means "set the target address". */
+    rc = change_one(db,
+                    prepare(db,
+                            "UPDATE mailboxes SET display_name = COALESCE(?2, display_name), "
+                            "target_address = CASE WHEN ?3 = '1' THEN ?4 ELSE target_address END, "
+                            "enabled = COALESCE(CAST(?5 AS INTEGER), enabled) WHERE address = ?1",
+                            5, lower, display_name, target_address ? "1" : "0", target,
+                            enabled < 0 ? NULL : en),
+                    "mailbox", lower, err, errlen);
+out:
+    free(lower);
+    free(target);
+    return rc;
+}
+
+/* allow_primary: a migration's alias is the on-premises mailbox's primary address. */
+static int alias_add(sqlite3 *db, const char *address, const char *alias, bool allow_primary,
+                     char *err, size_t errlen)
+{
+    if (!dir_valid_address(alias))
+        return fail(err, errlen, "alias \"%s\" is not a valid e-mail address", alias);
+    char *mailbox = lower_dup(address, err, errlen);
+    char *lower = lower_dup(alias, err, errlen);
+    char found_text[512];
+    int rc = -1;
+    if (!mailbox || !lower)
+        goto out;
+    int found = query_text(db,
+                           prepare(db, "SELECT address FROM mailboxes WHERE address = ?1", 1,
+                                   mailbox),
+                           found_text, sizeof found_text, err, errlen);
+    if (found <= 0) {
+        if (found == 0)
+            fail(err, errlen, "no mailbox %s", mailbox);
+        goto out;
+    }
+    found = query_text(db, prepare(db, "SELECT name FROM domains WHERE name = ?1", 1,
+                                   strchr(lower, '@') + 1),
+                       found_text, sizeof found_text, err, errlen);
+    if (found <= 0) {
+        if (found == 0)
+            fail(err, errlen, "no domain %s (add it with: domain add)", strchr(lower, '@') + 1);
+        goto out;
+    }
+    found = query_text(db, prepare(db, "SELECT mailbox FROM aliases WHERE address = ?1", 1, lower),
+                       found_text, sizeof found_text, err, errlen);
+    if (found != 0) {
+        if (found > 0)
+            fail(err, errlen, "%s is already an alias of %s", lower, found_text);
+        goto out;
+    }
+    if (!allow_primary) {
+        found = query_text(db,
+                           prepare(db, "SELECT address FROM mailboxes WHERE address = ?1", 1,
+                                   lower),
+                           found_text, sizeof found_text, err, errlen);
+        if (found != 0) {
+            if (found > 0)
+                fail(err, errlen, "%s is a mailbox's primary address", lower);
+            goto out;
+        }
+    }
+    rc = run(db,
+             prepare(db, "INSERT INTO aliases(address, mailbox) VALUES(?1, ?2)", 2, lower, mailbox),
+             err, errlen);
+out:
+    free(mailbox);
+    free(lower);
+    return rc;
+}
+
+int dir_admin_alias_add(sqlite3 *db, const char *address, const char *alias, char *err,
+                        size_t errlen)
+{
+    return alias_add(db, address, alias, false, err, errlen);
+}
+
+int dir_admin_alias_remove(sqlite3 *db, const char *address, const char *alias, char *err,
+                           size_t errlen)
+{
+    char *mailbox = lower_dup(address, err, errlen);
+    char *lower = lower_dup(alias, err, errlen);
+    int rc = -1;
+    if (mailbox && lower)
+        rc = change_one(db,
+                        prepare(db, "DELETE FROM aliases WHERE address = ?1 AND mailbox = ?2", 2,
+                                lower, mailbox),
+                        "alias", lower, err, errlen);
+    free(mailbox);
+    free(lower);
+    return rc;
+}
+
+/* The steps of a migration, inside the caller's transaction. */
+static int migrate(sqlite3 *db, const char *address, const char *tenant, char *cloud,
+                   size_t cloudlen, char *err, size_t errlen)
+{
+    char canonical[512], routing[512], name[1024], hash[512], target[512];
+    int found = org_exists(db, tenant, canonical, sizeof canonical, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", tenant);
+    found = query_text(db,
+                       prepare(db, "SELECT routing_domain FROM organisations WHERE name = ?1", 1,
+                               canonical),
+                       routing, sizeof routing, err, errlen);
+    if (found < 0)
+        return -1;
+    if (!routing[0])
+        return fail(err, errlen,
+                    "organisation %s has no routing domain (org change %s --routing-domain D)",
+                    canonical, canonical);
+    found = query_text(db,
+                       prepare(db, "SELECT display_name FROM mailboxes WHERE address = ?1", 1,
+                               address),
+                       name, sizeof name, err, errlen);
+    if (found <= 0)
+        return found < 0 ? -1 : fail(err, errlen, "no mailbox %s", address);
+    if (query_text(db,
+                   prepare(db, "SELECT password_hash FROM mailboxes WHERE address = ?1", 1,
+                           address),
+                   hash, sizeof hash, err, errlen) <= 0 ||
+        query_text(db,
+                   prepare(db,
+                           "SELECT COALESCE(target_address, '') FROM mailboxes WHERE address = ?1",
+                           1, address),
+                   target, sizeof target, err, errlen) <= 0)
+        return -1;
+    if (target[0])
+        return fail(err, errlen, "mailbox %s has already moved to %s", address, target);
+    const char *at = strchr(address, '@');
+    if (snprintf(cloud, cloudlen, "%.*s@%s", (int)(at - address), address, routing) >=
+        (int)cloudlen)
+        return fail(err, errlen, "address too long");
+    if (ensure_domain_of(db, routing, canonical, err, errlen) < 0 ||
+        dir_admin_mailbox_add(db, cloud, name, NULL, NULL, hash, err, errlen) < 0 ||
+        alias_add(db, cloud, address, true, err, errlen) < 0)
+        return -1;
+    return change_one(db,
+                      prepare(db, "UPDATE mailboxes SET target_address = ?2 WHERE address = ?1",
+                              2, address, cloud),
+                      "mailbox", address, err, errlen);
+}
+
+int dir_admin_migrate(sqlite3 *db, const char *address, const char *tenant, char *cloud,
+                      size_t cloudlen, char *err, size_t errlen)
+{
+    char *lower = lower_dup(address, err, errlen);
+    if (!lower)
+        return -1;
+    int rc = begin(db, err, errlen);
+    if (rc == 0)
+        rc = finish(db, migrate(db, lower, tenant, cloud, cloudlen, err, errlen), err, errlen);
+    free(lower);
+    return rc;
 }

@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Addresses and domains are stored lower-case; legacy DNs compare case-insensitively. */
+/*
+ * Addresses and domains are stored lower-case; legacy DNs compare case-insensitively.
+ * A new file gets the version 1 schema and then every upgrade below, so the upgrade path
+ * is the one always exercised.
+ */
 static const char schema_sql[] =
     "PRAGMA journal_mode=WAL;"
     "BEGIN;"
@@ -41,20 +45,61 @@ static const char schema_sql[] =
     "  PRIMARY KEY(protocol, position));"
     "COMMIT;";
 
-enum stmt_id { STMT_BY_ADDRESS, STMT_BY_LEGACY_DN, STMT_PROTOCOLS, STMT_HASH, STMT_COUNT };
+/*
+ * upgrades[i] takes a file from version i + 1 to i + 2, inside one transaction that also
+ * sets the new version: an upgrade is all or nothing.
+ */
+static const char *const upgrades[] = {
+    /* 2: tenants served by pods, aliases, disabled mailboxes. */
+    "CREATE TABLE pods("
+    "  name TEXT PRIMARY KEY COLLATE NOCASE,"
+    "  url TEXT NOT NULL);" /* https://pod/autodiscover/autodiscover.xml */
+    "ALTER TABLE organisations ADD COLUMN pod TEXT REFERENCES pods(name);"
+    "ALTER TABLE organisations ADD COLUMN routing_domain TEXT;"
+    "ALTER TABLE mailboxes ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1;"
+    "CREATE TABLE aliases("
+    "  address TEXT PRIMARY KEY,"
+    "  mailbox TEXT NOT NULL REFERENCES mailboxes(address) ON DELETE CASCADE);"
+    "CREATE INDEX aliases_by_mailbox ON aliases(mailbox);",
+};
 
-#define MAILBOX_COLUMNS                                                                            \
-    "SELECT m.address, m.display_name, m.legacy_dn, m.target_address, o.name, "                    \
-    "o.deployment_id FROM mailboxes m JOIN domains d ON d.name = m.domain "                        \
+enum stmt_id {
+    STMT_BY_ADDRESS,
+    STMT_BY_LEGACY_DN,
+    STMT_ALIASES,
+    STMT_PROTOCOLS,
+    STMT_HASH,
+    STMT_POD,
+    STMT_DOMAIN,
+    STMT_COUNT
+};
+
+#define MAILBOX_COLUMNS \
+    "SELECT m.address, m.display_name, m.legacy_dn, m.target_address, o.name, " \
+    "o.deployment_id FROM mailboxes m JOIN domains d ON d.name = m.domain " \
     "JOIN organisations o ON o.name = d.organisation "
 
+/*
+ * An address names an enabled mailbox by its primary address or one of its aliases. A
+ * primary address wins over an alias: after a migration the cloud mailbox carries the
+ * on-premises address as an alias while the on-premises mailbox still answers for it.
+ */
+#define BY_PRIMARY_OR_ALIAS \
+    "WHERE m.enabled = 1 AND (m.address = ?1 OR " \
+    "m.address = (SELECT mailbox FROM aliases WHERE address = ?1)) " \
+    "ORDER BY m.address = ?1 DESC LIMIT 1"
+
 static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_BY_ADDRESS] = MAILBOX_COLUMNS "WHERE m.address = ?1",
-    [STMT_BY_LEGACY_DN] = MAILBOX_COLUMNS "WHERE m.legacy_dn = ?1",
+    [STMT_BY_ADDRESS] = MAILBOX_COLUMNS BY_PRIMARY_OR_ALIAS,
+    [STMT_BY_LEGACY_DN] = MAILBOX_COLUMNS "WHERE m.enabled = 1 AND m.legacy_dn = ?1",
+    [STMT_ALIASES] = "SELECT address FROM aliases WHERE mailbox = ?1 ORDER BY address",
     [STMT_PROTOCOLS] = "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
                        "FROM protocols p LEFT JOIN protocol_fields f ON f.protocol = p.id "
                        "WHERE p.organisation = ?1 ORDER BY p.position, f.position",
-    [STMT_HASH] = "SELECT password_hash FROM mailboxes WHERE address = ?1",
+    [STMT_HASH] = "SELECT m.password_hash, m.address FROM mailboxes m " BY_PRIMARY_OR_ALIAS,
+    [STMT_POD] = "SELECT p.url FROM domains d JOIN organisations o ON o.name = d.organisation "
+                 "JOIN pods p ON p.name = o.pod WHERE d.name = ?1",
+    [STMT_DOMAIN] = "SELECT organisation FROM domains WHERE name = ?1",
 };
 
 struct dir_sqlite {
@@ -68,20 +113,65 @@ static void set_error(char *err, size_t errlen, const char *what, sqlite3 *db)
     snprintf(err, errlen, "%s: %s", what, db ? sqlite3_errmsg(db) : "out of memory");
 }
 
-static int check_schema_version(sqlite3 *db, char *err, size_t errlen)
+/* The file's schema version, or -1 with err set. */
+static int schema_version(sqlite3 *db, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL) != SQLITE_OK) {
         set_error(err, errlen, "not an autodiscover directory (run autodiscoverctl init)", db);
         return -1;
     }
-    int rc = -1;
-    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == DIR_SCHEMA_VERSION)
-        rc = 0;
+    int version = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
     else
-        snprintf(err, errlen, "directory schema version is not %d", DIR_SCHEMA_VERSION);
+        snprintf(err, errlen, "the directory has no schema version");
     sqlite3_finalize(st);
-    return rc;
+    return version;
+}
+
+/* Brings the file up to DIR_SCHEMA_VERSION, one version per transaction. */
+static int upgrade_schema(sqlite3 *db, int version, char *err, size_t errlen)
+{
+    for (; version < DIR_SCHEMA_VERSION; version++) {
+        char *sql = sqlite3_mprintf("BEGIN IMMEDIATE;%sUPDATE schema_version SET version = %d;"
+                                    "COMMIT;",
+                                    upgrades[version - 1], version + 1);
+        char *msg = NULL;
+        int rc = sql ? sqlite3_exec(db, sql, NULL, NULL, &msg) : SQLITE_NOMEM;
+        sqlite3_free(sql);
+        if (rc != SQLITE_OK) {
+            snprintf(err, errlen, "upgrading the directory to version %d: %s", version + 1,
+                     msg ? msg : "out of memory");
+            sqlite3_free(msg);
+            sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Read-write handles upgrade an older file in place; the read-only daemon refuses it. */
+static int check_schema_version(sqlite3 *db, bool read_only, char *err, size_t errlen)
+{
+    int version = schema_version(db, err, errlen);
+    if (version < 0)
+        return -1;
+    if (version == DIR_SCHEMA_VERSION)
+        return 0;
+    if (version < 1 || version > DIR_SCHEMA_VERSION) {
+        snprintf(err, errlen, "directory schema version %d is not supported (this build: %d)",
+                 version, DIR_SCHEMA_VERSION);
+        return -1;
+    }
+    if (read_only) {
+        snprintf(err, errlen,
+                 "directory schema version %d is older than %d: upgrade it with "
+                 "autodiscoverctl upgrade",
+                 version, DIR_SCHEMA_VERSION);
+        return -1;
+    }
+    return upgrade_schema(db, version, err, errlen);
 }
 
 struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, size_t errlen)
@@ -109,7 +199,7 @@ struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, 
         set_error(err, errlen, what, ds->db);
         goto fail;
     }
-    if (check_schema_version(ds->db, err, errlen) < 0)
+    if (check_schema_version(ds->db, read_only, err, errlen) < 0)
         goto fail;
     for (int i = 0; i < STMT_COUNT; i++) {
         if (sqlite3_prepare_v3(ds->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &ds->stmt[i],
@@ -155,6 +245,8 @@ int dir_sqlite_create(const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "%s: %s", path, msg ? msg : "cannot create the schema");
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         rc = -1;
+    } else if (upgrade_schema(db, 1, err, errlen) < 0) {
+        rc = -1;
     }
     sqlite3_free(msg);
     sqlite3_close(db);
@@ -167,6 +259,32 @@ static char *column_dup(sqlite3_stmt *st, int col)
 {
     const unsigned char *s = sqlite3_column_text(st, col);
     return s ? strdup((const char *)s) : NULL;
+}
+
+/* Fills out->aliases; called with ds->lock held. 0 or -1. */
+static int load_aliases(struct dir_sqlite *ds, struct dir_mailbox *out)
+{
+    sqlite3_stmt *st = ds->stmt[STMT_ALIASES];
+    int rc = 0, step = SQLITE_DONE;
+    if (sqlite3_bind_text(st, 1, out->address, -1, SQLITE_STATIC) != SQLITE_OK)
+        rc = -1;
+    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        char **grown = realloc(out->aliases, (out->naliases + 1) * sizeof *grown);
+        if (!grown) {
+            rc = -1;
+            break;
+        }
+        out->aliases = grown;
+        if (!(grown[out->naliases] = column_dup(st, 0)))
+            rc = -1;
+        else
+            out->naliases++;
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = -1;
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
 }
 
 static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char *key,
@@ -200,6 +318,8 @@ static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char 
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
+    if (rc == 1 && load_aliases(ds, out) < 0)
+        rc = -1;
     pthread_mutex_unlock(&ds->lock);
     free(lower);
     if (rc < 0)
@@ -287,7 +407,8 @@ static int sqlite_add_protocols(void *impl, const char *organisation, struct pox
     return rc;
 }
 
-static int sqlite_password_hash(void *impl, const char *address, char *out, size_t outlen)
+static int sqlite_password_hash(void *impl, const char *address, char *out, size_t outlen,
+                                char *canonical, size_t canonlen)
 {
     struct dir_sqlite *ds = impl;
     char *lower = strdup(address);
@@ -303,8 +424,64 @@ static int sqlite_password_hash(void *impl, const char *address, char *out, size
             rc = 0;
         } else if (step == SQLITE_ROW) {
             const char *hash = (const char *)sqlite3_column_text(st, 0);
-            if (hash && strlen(hash) < outlen) {
+            const char *primary = (const char *)sqlite3_column_text(st, 1);
+            if (hash && primary && strlen(hash) < outlen && strlen(primary) < canonlen) {
                 memcpy(out, hash, strlen(hash) + 1);
+                memcpy(canonical, primary, strlen(primary) + 1);
+                rc = 1;
+            }
+        }
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    free(lower);
+    return rc;
+}
+
+static int sqlite_find_domain(void *impl, const char *domain, char **organisation)
+{
+    struct dir_sqlite *ds = impl;
+    *organisation = NULL;
+    char *lower = strdup(domain);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[STMT_DOMAIN];
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            rc = 0;
+        else if (step == SQLITE_ROW && (*organisation = column_dup(st, 0)))
+            rc = 1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    free(lower);
+    return rc;
+}
+
+static int sqlite_find_pod_url(void *impl, const char *domain, char *out, size_t outlen)
+{
+    struct dir_sqlite *ds = impl;
+    char *lower = strdup(domain);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[STMT_POD];
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE) {
+            rc = 0;
+        } else if (step == SQLITE_ROW) {
+            const char *url = (const char *)sqlite3_column_text(st, 0);
+            if (url && strlen(url) < outlen) {
+                memcpy(out, url, strlen(url) + 1);
                 rc = 1;
             }
         }
@@ -327,4 +504,6 @@ const struct directory_ops dir_sqlite_ops = {
     .find_mailbox_by_legacy_dn = sqlite_find_mailbox_by_legacy_dn,
     .add_protocols = sqlite_add_protocols,
     .password_hash = sqlite_password_hash,
+    .find_pod_url = sqlite_find_pod_url,
+    .find_domain = sqlite_find_domain,
 };

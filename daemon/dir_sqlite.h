@@ -15,7 +15,7 @@
 
 #include "directory.h"
 
-#define DIR_SCHEMA_VERSION 1
+#define DIR_SCHEMA_VERSION 2
 
 struct dir_sqlite;
 

@@ -2,6 +2,7 @@
 #include "directory.h"
 
 #include <stdio.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -69,6 +70,11 @@ int directory_find_mailbox_by_legacy_dn(struct directory *dir, const char *legac
     return dir->ops->find_mailbox_by_legacy_dn(dir->impl, legacy_dn, out);
 }
 
+int directory_find_domain(struct directory *dir, const char *domain, char **organisation)
+{
+    return dir->ops->find_domain(dir->impl, domain, organisation);
+}
+
 void dir_mailbox_free(struct dir_mailbox *mb)
 {
     free(mb->address);
@@ -77,7 +83,30 @@ void dir_mailbox_free(struct dir_mailbox *mb)
     free(mb->target_address);
     free(mb->organisation);
     free(mb->deployment_id);
+    for (size_t i = 0; i < mb->naliases; i++)
+        free(mb->aliases[i]);
+    free(mb->aliases);
     memset(mb, 0, sizeof *mb);
+}
+
+bool dir_mailbox_answers_to(const struct dir_mailbox *mb, const char *address)
+{
+    if (!mb->address || !address)
+        return false;
+    if (strcasecmp(mb->address, address) == 0)
+        return true;
+    for (size_t i = 0; i < mb->naliases; i++)
+        if (strcasecmp(mb->aliases[i], address) == 0)
+            return true;
+    return false;
+}
+
+int directory_find_pod_url(struct directory *dir, const char *address, char *out, size_t outlen)
+{
+    const char *at = strrchr(address, '@');
+    if (!at || at[1] == '\0')
+        return 0;
+    return dir->ops->find_pod_url(dir->impl, at + 1, out, outlen);
 }
 
 int directory_add_protocols(struct directory *dir, const char *organisation,
@@ -86,10 +115,11 @@ int directory_add_protocols(struct directory *dir, const char *organisation,
     return dir->ops->add_protocols(dir->impl, organisation, resp);
 }
 
-int directory_verify_password(struct directory *dir, const char *address, const char *password)
+int directory_verify_password(struct directory *dir, const char *address, const char *password,
+                              char *primary, size_t primarylen)
 {
     char hash[PASSWORD_HASH_MAX];
-    int found = dir->ops->password_hash(dir->impl, address, hash, sizeof hash);
+    int found = dir->ops->password_hash(dir->impl, address, hash, sizeof hash, primary, primarylen);
     if (found < 0)
         return -1;
     /* The hash lookup runs under the backend's lock; yescrypt runs outside it. */

@@ -22,6 +22,8 @@ struct dir_mailbox {
     char *target_address; /* NULL unless the mailbox moved (hybrid: answer redirectAddr) */
     char *organisation;
     char *deployment_id; /* the organisation's GUID */
+    char **aliases;      /* other addresses of the mailbox, lower-case */
+    size_t naliases;
 };
 
 /* The backend behind a handle; one table of these per implementation. */
@@ -30,29 +32,50 @@ struct directory_ops {
     int (*find_mailbox)(void *impl, const char *address, struct dir_mailbox *out);
     int (*find_mailbox_by_legacy_dn)(void *impl, const char *legacy_dn, struct dir_mailbox *out);
     int (*add_protocols)(void *impl, const char *organisation, struct pox_response *resp);
-    int (*password_hash)(void *impl, const char *address, char *out, size_t outlen);
+    /* By primary address or alias; also copies the mailbox's primary address. */
+    int (*password_hash)(void *impl, const char *address, char *out, size_t outlen,
+                         char *primary, size_t primarylen);
+    /* The URL of the pod serving the tenant that owns domain (lower-cased by the backend). */
+    int (*find_pod_url)(void *impl, const char *domain, char *out, size_t outlen);
+    int (*find_domain)(void *impl, const char *domain, char **organisation);
 };
 
 /* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
 struct directory *directory_open(const char *uri, char *err, size_t errlen);
 void directory_close(struct directory *dir);
 
-/* address is matched case-insensitively. */
+/*
+ * address is matched case-insensitively, against primary addresses first, then aliases.
+ * Disabled mailboxes are not found.
+ */
 int directory_find_mailbox(struct directory *dir, const char *address, struct dir_mailbox *out);
 int directory_find_mailbox_by_legacy_dn(struct directory *dir, const char *legacy_dn,
                                         struct dir_mailbox *out);
 void dir_mailbox_free(struct dir_mailbox *mb);
+/* true when address (any case) is mb's primary address or one of its aliases. */
+bool dir_mailbox_answers_to(const struct dir_mailbox *mb, const char *address);
+
+/*
+ * Router: the Autodiscover URL of the pod serving the tenant that owns address's domain,
+ * copied into out. 1 hosted, 0 not a hosted domain (or no '@'), -1 error.
+ */
+int directory_find_pod_url(struct directory *dir, const char *address, char *out, size_t outlen);
+
+/* 1 with *organisation set (caller frees) when domain is an accepted domain (any case). */
+int directory_find_domain(struct directory *dir, const char *domain, char **organisation);
 
 /* Appends the organisation's Protocol sections to resp, in their stored order. 0 or -1. */
 int directory_add_protocols(struct directory *dir, const char *organisation,
                             struct pox_response *resp);
 
 /*
- * 1 when address names a mailbox whose password is password, 0 otherwise, -1 on error.
- * An unknown address costs the same yescrypt work as a known one, so timing does not tell
- * which addresses exist.
+ * 1 when address (a primary address or an alias of an enabled mailbox) names a mailbox whose
+ * password is password, with the mailbox's primary address copied into primary; 0
+ * otherwise; -1 on error. An unknown address costs the same yescrypt work as a known one,
+ * so timing does not tell which addresses exist.
  */
-int directory_verify_password(struct directory *dir, const char *address, const char *password);
+int directory_verify_password(struct directory *dir, const char *address, const char *password,
+                              char *primary, size_t primarylen);
 
 /* Lower-cases ASCII letters in place (addresses and domains are stored lower-case). */
 void dir_lowercase(char *s);

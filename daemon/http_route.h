@@ -5,6 +5,8 @@
 enum http_route {
     ROUTE_NOT_FOUND,
     ROUTE_POX, /* /autodiscover/autodiscover.xml, any letter case (Outlook sends capitals) */
+    ROUTE_SOAP,   /* /autodiscover/autodiscover.svc, any letter case (POST, Basic, like POX) */
+    ROUTE_V2JSON, /* /autodiscover/autodiscover.json and .../autodiscover.json/<more> (GET) */
 };
 
 enum http_method_class {

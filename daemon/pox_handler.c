@@ -6,6 +6,9 @@
 #include <strings.h>
 
 #include "log.h"
+#include "mobilesync.h"
+#include "mobilesync_handler.h"
+#include "protocol_schema.h"
 
 static int error_code_for_parse(enum pox_parse_error e)
 {
@@ -19,9 +22,29 @@ static int dup_into(char **slot, const char *value)
     return *slot ? 0 : -1;
 }
 
+/* Whether a stored Protocol section belongs in this client's Outlook answer. */
+static bool section_wanted(const struct pox_protocol *p, const struct pox_client_caps *caps)
+{
+    if (!p->type || !protocol_type_in_outlook(p->type))
+        return false;
+    if (strcmp(p->type, "EXHTTP") == 0)
+        return caps->exhttp;
+    if (strcmp(p->type, "mapiHttp") == 0)
+        return caps->mapi_http;
+    return true;
+}
+
+/* Drops the sections this client must not get, keeping the stored order of the others. */
+static void filter_sections(struct pox_response *resp, const struct pox_client_caps *caps)
+{
+    for (size_t i = resp->nprotocols; i-- > 0;)
+        if (!section_wanted(&resp->protocols[i], caps))
+            pox_response_remove_protocol(resp, i);
+}
+
 /* Fills resp with the settings, or the redirectAddr answer, for mb. 0, or -1 on error. */
 static int build_answer(struct directory *dir, const struct dir_mailbox *mb,
-                        struct pox_response *resp)
+                        const struct pox_client_caps *caps, struct pox_response *resp)
 {
     resp->has_account = true;
     if (dup_into(&resp->account_type, "email") < 0 ||
@@ -39,12 +62,16 @@ static int build_answer(struct directory *dir, const struct dir_mailbox *mb,
         dup_into(&resp->user.smtp_address, mb->address) < 0 ||
         dup_into(&resp->user.deployment_id, mb->deployment_id) < 0)
         return -1;
-    return directory_add_protocols(dir, mb->organisation, resp);
+    if (directory_add_protocols(dir, mb->organisation, resp) < 0)
+        return -1;
+    filter_sections(resp, caps);
+    return 0;
 }
 
 /* Returns 0 with resp filled, or a POX ErrorCode. */
 static int answer_request(struct directory *dir, const char *auth_address, const char *body,
-                          size_t len, struct pox_response *resp)
+                          size_t len, const struct pox_client_caps *caps,
+                          struct pox_response *resp)
 {
     struct pox_request req = {0};
     enum pox_parse_error perr = pox_request_parse(body, len, &req);
@@ -67,10 +94,10 @@ static int answer_request(struct directory *dir, const char *auth_address, const
         if (found < 0) {
             log_warnx("directory lookup failed");
             code = POX_ERR_INTERNAL;
-        } else if (found == 0 || strcasecmp(mb.address, auth_address) != 0) {
+        } else if (found == 0 || !dir_mailbox_answers_to(&mb, auth_address)) {
             /* Unknown, or someone else's: the same answer, so addresses cannot be probed. */
             code = POX_ERR_UNKNOWN_ADDRESS;
-        } else if (build_answer(dir, &mb, resp) < 0) {
+        } else if (build_answer(dir, &mb, caps, resp) < 0) {
             log_warnx("cannot build the answer for %s", mb.address);
             code = POX_ERR_INTERNAL;
         }
@@ -83,8 +110,51 @@ static int answer_request(struct directory *dir, const char *auth_address, const
 int pox_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
                struct adbuf *out)
 {
+    static const struct pox_client_caps none = {false, false};
+    return pox_handle_caps(dir, auth_address, body, len, &none, out);
+}
+
+/* true when the comma-separated list holds token (ASCII case and blanks ignored). */
+static bool list_has_token(const char *list, const char *token)
+{
+    size_t n = strlen(token);
+    while (list && *list) {
+        list += strspn(list, " \t,");
+        size_t len = strcspn(list, ",");
+        size_t end = len;
+        while (end > 0 && (list[end - 1] == ' ' || list[end - 1] == '\t'))
+            end--;
+        if (end == n && strncasecmp(list, token, n) == 0)
+            return true;
+        list += len;
+    }
+    return false;
+}
+
+void pox_client_caps_parse(const char *client_can_handle, const char *mapi_http_capability,
+                           struct pox_client_caps *out)
+{
+    out->exhttp = list_has_token(client_can_handle, "ExHttpInfo");
+    /* A version number: any value above 0 ("1", "2") says the client speaks MAPI/HTTP. */
+    const char *v = mapi_http_capability ? mapi_http_capability : "";
+    v += strspn(v, " \t");
+    size_t digits = strspn(v, "0123456789");
+    out->mapi_http = digits > 0 && digits < 6 && v[digits + strspn(v + digits, " \t")] == '\0' &&
+                     atoi(v) > 0;
+}
+
+int pox_handle_caps(struct directory *dir, const char *auth_address, const char *body,
+                    size_t len, const struct pox_client_caps *caps, struct adbuf *out)
+{
+    /* Cheap test first: only a body naming the namespace can be a mobilesync request. */
+    static const char ns_tail[] = "mobilesync/requestschema/2006";
+    if (memmem(body, len, ns_tail, sizeof ns_tail - 1)) {
+        int status = mobilesync_handle(dir, auth_address, body, len, out);
+        if (status != 0)
+            return status;
+    }
     struct pox_response resp = {0};
-    int code = answer_request(dir, auth_address, body, len, &resp);
+    int code = answer_request(dir, auth_address, body, len, caps, &resp);
     if (code != 0) {
         pox_response_free(&resp);
         memset(&resp, 0, sizeof resp);

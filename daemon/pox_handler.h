@@ -11,6 +11,7 @@
 #ifndef AD_DAEMON_POX_HANDLER_H
 #define AD_DAEMON_POX_HANDLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "adbuf.h"
@@ -23,5 +24,24 @@
  */
 int pox_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
                struct adbuf *out);
+
+/*
+ * What the client said it can take (MS-OXDSCLI 2.2.2.x): EXHTTP Protocol sections only with
+ * X-ClientCanHandle naming ExHttpInfo, the mapiHttp section only with X-MapiHttpCapability
+ * above 0. Without them those sections are left out of the answer.
+ */
+struct pox_client_caps {
+    bool exhttp;
+    bool mapi_http;
+};
+/* From the two header values (either may be NULL). */
+void pox_client_caps_parse(const char *client_can_handle, const char *mapi_http_capability,
+                           struct pox_client_caps *out);
+/*
+ * pox_handle with the client's capabilities; a request in the mobilesync request namespace
+ * is answered by mobilesync_handle (same URL, PROTOCOL.md §2.5).
+ */
+int pox_handle_caps(struct directory *dir, const char *auth_address, const char *body,
+                    size_t len, const struct pox_client_caps *caps, struct adbuf *out);
 
 #endif

@@ -6,7 +6,12 @@
 
 static const char *const known_types[] = {
     "EXCH", "EXPR", "EXHTTP", "WEB", "IMAP", "POP3", "SMTP", "mapiHttp",
+    /* Service data for the other protocols, never written into an Outlook answer. */
+    "MobileSync", "AutodiscoverV1",
 };
+
+/* MobileSync: the ActiveSync URL; AutodiscoverV1: the organisation's POX URL (v2 JSON). */
+static const char *const url_paths[] = {"Url"};
 
 /* The flat children of an EXCH/EXPR/EXHTTP/IMAP/POP3/SMTP Protocol. */
 static const char *const flat_paths[] = {
@@ -107,5 +112,12 @@ bool protocol_path_known(const char *type, const char *path)
         return in_list(web_paths, COUNT(web_paths), path);
     if (strcmp(type, "mapiHttp") == 0)
         return in_list(mapi_http_paths, COUNT(mapi_http_paths), path);
+    if (!protocol_type_in_outlook(type))
+        return in_list(url_paths, COUNT(url_paths), path);
     return in_list(flat_paths, COUNT(flat_paths), path);
+}
+
+bool protocol_type_in_outlook(const char *type)
+{
+    return strcmp(type, "MobileSync") != 0 && strcmp(type, "AutodiscoverV1") != 0;
 }

@@ -29,9 +29,15 @@
 #include "adbuf.h"
 #include "directory.h"
 #include "http_auth.h"
+#include "http_query.h"
 #include "http_route.h"
 #include "log.h"
 #include "pox_handler.h"
+#include "role_redirector.h"
+#include "role_router.h"
+#include "soap_handler.h"
+#include "tls_sni.h"
+#include "v2json_handler.h"
 #include "xmlsafe.h"
 
 /*
@@ -42,15 +48,14 @@
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"            \
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:%SERVER_PRECEDENCE"
 
-#define TLS_FILE_MAX (1024 * 1024)
 #define LISTEN_BACKLOG 128
 #define MAX_POOL_THREADS 16u
 
 struct server_listener {
+    struct server *srv;
     const struct config_listener *conf;
     int fd;
-    char *cert_pem; /* the files' contents, handed to libmicrohttpd */
-    char *key_pem;
+    struct tls_sni *sni; /* its certificates; NULL for plain HTTP */
     struct MHD_Daemon *mhd;
 };
 
@@ -65,6 +70,7 @@ struct server {
 
 struct request {
     struct server *srv;
+    const struct config_host *vhost; /* chosen by the Host header; its role decides */
     struct timespec started_real; /* for the log line */
     struct timespec started_mono; /* for the elapsed time */
     char method[16];
@@ -72,6 +78,7 @@ struct request {
     char host[256];
     char client[INET6_ADDRSTRLEN];
     char user[256];
+    enum http_route route;
     int status;
     size_t bytes_out;
     bool answered;
@@ -81,6 +88,8 @@ struct request {
 
 /* --- small answers --- */
 
+static const char text_found[] = "302 Found\n";
+static const char text_bad_request[] = "400 Bad Request\n";
 static const char text_unauthorized[] = "401 Unauthorized\n";
 static const char text_not_found[] = "404 Not Found\n";
 static const char text_not_allowed[] = "405 Method Not Allowed\n";
@@ -140,37 +149,136 @@ static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn, struct r
 static enum MHD_Result answer_not_allowed(struct MHD_Connection *conn, struct request *req)
 {
     struct MHD_Response *resp = text_response(text_not_allowed);
-    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "POST") != MHD_YES) {
+    const char *allow = req->route == ROUTE_V2JSON ? "GET" : "POST";
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES) {
         MHD_destroy_response(resp);
         resp = NULL;
     }
     return queue(conn, req, 405, resp, strlen(text_not_allowed));
 }
 
+/* Sends out (consumed) with its type, and a Location when location is not NULL. */
+static enum MHD_Result answer_buffer(struct MHD_Connection *conn, struct request *req, int status,
+                                     const char *content_type, struct adbuf *out,
+                                     const char *location)
+{
+    size_t len = out->len;
+    char *data = adbuf_steal(out);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp) {
+        free(data);
+        return MHD_NO;
+    }
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type) != MHD_YES ||
+        (location && MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES)) {
+        MHD_destroy_response(resp);
+        return MHD_NO;
+    }
+    return queue(conn, req, status, resp, len);
+}
+
+/* 302 to location (a configured https URL, or one built from a configured pod URL). */
+static enum MHD_Result answer_redirect(struct MHD_Connection *conn, struct request *req,
+                                       const char *location)
+{
+    struct MHD_Response *resp = text_response(text_found);
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return queue(conn, req, 302, resp, strlen(text_found));
+}
+
+/* An answer after which the connection closes, so a body sent with the request is not read. */
+static enum MHD_Result answer_and_close(struct MHD_Connection *conn, struct request *req,
+                                       int status, const char *text)
+{
+    struct MHD_Response *resp = text_response(text);
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return queue(conn, req, status, resp, strlen(text));
+}
+
+static enum MHD_Result answer_router(struct MHD_Connection *conn, struct request *req)
+{
+    struct adbuf out;
+    adbuf_init(&out, XMLSAFE_RESPONSE_MAX_BYTES);
+    char *location = NULL;
+    int status = role_router_handle(req->srv->dir, req->vhost->route_mode,
+                                    req->body.data ? req->body.data : "", req->body.len, &out,
+                                    &location);
+    adbuf_free(&req->body);
+    enum MHD_Result rc;
+    if (status == 302)
+        rc = answer_redirect(conn, req, location);
+    else if (status == 200)
+        rc = answer_buffer(conn, req, 200, "text/xml; charset=utf-8", &out, NULL);
+    else
+        rc = answer_text(conn, req, 500, text_internal);
+    adbuf_free(&out);
+    free(location);
+    return rc;
+}
+
 static enum MHD_Result answer_pox(struct MHD_Connection *conn, struct request *req)
 {
     struct adbuf out;
     adbuf_init(&out, XMLSAFE_RESPONSE_MAX_BYTES);
-    int status = pox_handle(req->srv->dir, req->user, req->body.data ? req->body.data : "",
-                            req->body.len, &out);
+    struct pox_client_caps caps;
+    pox_client_caps_parse(
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ClientCanHandle"),
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-MapiHttpCapability"), &caps);
+    int status = pox_handle_caps(req->srv->dir, req->user, req->body.data ? req->body.data : "",
+                                 req->body.len, &caps, &out);
     adbuf_free(&req->body);
     if (status != 200) {
         adbuf_free(&out);
         return answer_text(conn, req, 500, text_internal);
     }
-    size_t len = out.len;
-    char *xml = adbuf_steal(&out);
-    struct MHD_Response *resp = MHD_create_response_from_buffer(len, xml, MHD_RESPMEM_MUST_FREE);
-    if (!resp) {
-        free(xml);
-        return MHD_NO;
+    return answer_buffer(conn, req, 200, "text/xml; charset=utf-8", &out, NULL);
+}
+
+static enum MHD_Result answer_soap(struct MHD_Connection *conn, struct request *req)
+{
+    struct adbuf out;
+    adbuf_init(&out, XMLSAFE_RESPONSE_MAX_BYTES);
+    int status = soap_handle(req->srv->dir, req->user, req->body.data ? req->body.data : "",
+                             req->body.len, &out);
+    adbuf_free(&req->body);
+    if (out.len == 0) {
+        adbuf_free(&out);
+        return answer_text(conn, req, 500, text_internal);
     }
-    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/xml; charset=utf-8") !=
-        MHD_YES) {
-        MHD_destroy_response(resp);
-        return MHD_NO;
+    return answer_buffer(conn, req, status, "text/xml; charset=utf-8", &out, NULL);
+}
+
+/* v2 JSON: unauthenticated GET, answered from the headers alone. */
+static enum MHD_Result answer_v2json(struct MHD_Connection *conn, struct request *req)
+{
+    if (http_method_classify(req->method) != METHOD_GET)
+        return answer_not_allowed(conn, req);
+    struct adbuf query, out;
+    adbuf_init(&query, 4096);
+    /* req->path may have been cut to fit: a cut address must never be answered. */
+    if (strlen(req->path) >= sizeof req->path - 1 || http_query_raw(conn, &query) < 0) {
+        adbuf_free(&query);
+        return answer_text(conn, req, 414, "414 URI Too Long\n");
     }
-    return queue(conn, req, 200, resp, len);
+    adbuf_init(&out, 64 * 1024);
+    char *location = NULL;
+    int status = v2json_handle(req->srv->dir, req->path, query.data ? query.data : "", &out,
+                               &location);
+    adbuf_free(&query);
+    enum MHD_Result rc;
+    if (status == 500 && out.len == 0)
+        rc = answer_text(conn, req, 500, text_internal);
+    else
+        rc = answer_buffer(conn, req, status, "application/json; charset=utf-8", &out, location);
+    adbuf_free(&out);
+    free(location);
+    return rc;
 }
 
 /* --- the request --- */
@@ -203,34 +311,29 @@ static int authenticate(struct MHD_Connection *conn, struct request *req)
     if (http_basic_parse(header, &creds) < 0)
         return 0;
     int rc = 0;
+    /* The user may log in with an alias; req->user is the mailbox's primary address. */
     if (strlen(creds.user) < sizeof req->user) {
-        rc = directory_verify_password(req->srv->dir, creds.user, creds.password);
-        if (rc == 1) {
-            snprintf(req->user, sizeof req->user, "%s", creds.user);
-            dir_lowercase(req->user);
-        }
+        rc = directory_verify_password(req->srv->dir, creds.user, creds.password, req->user,
+                                       sizeof req->user);
+        if (rc != 1)
+            req->user[0] = '\0';
     }
     basic_credentials_clear(&creds);
     return rc;
 }
 
-/* The first call: everything that can be decided from the headers alone. */
-static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request *req)
+/* A body announced by Content-Length (other than 0) or by Transfer-Encoding. */
+static bool announces_body(struct MHD_Connection *conn)
 {
-    if (http_route_match(req->path) != ROUTE_POX)
-        return answer_text(conn, req, 404, text_not_found);
-    enum http_method_class method = http_method_classify(req->method);
-    if (method == METHOD_OTHER)
-        return answer_not_allowed(conn, req);
-    int auth = authenticate(conn, req);
-    if (auth < 0) {
-        log_warnx("directory failure while authenticating");
-        return answer_text(conn, req, 500, text_internal);
-    }
-    if (auth == 0)
-        return answer_unauthorized(conn, req);
-    if (method == METHOD_GET)
-        return answer_not_allowed(conn, req);
+    const char *length =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    return (length && strcmp(length, "0") != 0) ||
+           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* 413 when Content-Length is over max-body; otherwise prepares the body buffer. */
+static enum MHD_Result expect_body(struct MHD_Connection *conn, struct request *req)
+{
     const char *length =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (length) {
@@ -244,9 +347,63 @@ static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request
     return MHD_YES;
 }
 
-static struct request *request_new(struct server *srv, struct MHD_Connection *conn, const char *url,
-                                   const char *method)
+/* Redirector: decided from the request line and headers; never reads a body. */
+static enum MHD_Result begin_redirector(struct MHD_Connection *conn, struct request *req)
 {
+    bool has_auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
+    switch (role_redirector_status(req->method, req->path, has_auth, announces_body(conn))) {
+    case 302:
+        return answer_redirect(conn, req, req->vhost->redirect_to);
+    case 400:
+        return answer_and_close(conn, req, 400, text_bad_request);
+    default:
+        return answer_text(conn, req, 404, text_not_found);
+    }
+}
+
+/* Router: POX POST without credentials (any Authorization header is ignored, never checked). */
+static enum MHD_Result begin_router(struct MHD_Connection *conn, struct request *req)
+{
+    req->route = http_route_match(req->path);
+    if (req->route != ROUTE_POX)
+        return answer_text(conn, req, 404, text_not_found);
+    if (http_method_classify(req->method) != METHOD_POST)
+        return answer_not_allowed(conn, req);
+    return expect_body(conn, req);
+}
+
+/* The first call: everything that can be decided from the headers alone. */
+static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request *req)
+{
+    if (req->vhost->role == ROLE_REDIRECTOR)
+        return begin_redirector(conn, req);
+    if (req->vhost->role == ROLE_ROUTER)
+        return begin_router(conn, req);
+    req->route = http_route_match(req->path);
+    if (req->route == ROUTE_NOT_FOUND)
+        return answer_text(conn, req, 404, text_not_found);
+    if (req->route == ROUTE_V2JSON)
+        return answer_v2json(conn, req);
+    enum http_method_class method = http_method_classify(req->method);
+    if (method == METHOD_OTHER)
+        return answer_not_allowed(conn, req);
+    int auth = authenticate(conn, req);
+    if (auth < 0) {
+        log_warnx("directory failure while authenticating");
+        return answer_text(conn, req, 500, text_internal);
+    }
+    if (auth == 0)
+        return answer_unauthorized(conn, req);
+    if (method == METHOD_GET)
+        return answer_not_allowed(conn, req);
+    return expect_body(conn, req);
+}
+
+static struct request *request_new(struct server_listener *sl, struct MHD_Connection *conn,
+                                   const char *url, const char *method)
+{
+    struct server *srv = sl->srv;
     struct request *req = calloc(1, sizeof *req);
     if (!req)
         return NULL;
@@ -256,6 +413,7 @@ static struct request *request_new(struct server *srv, struct MHD_Connection *co
     snprintf(req->method, sizeof req->method, "%s", method);
     snprintf(req->path, sizeof req->path, "%s", url);
     copy_header(conn, MHD_HTTP_HEADER_HOST, req->host, sizeof req->host);
+    req->vhost = config_listener_host(sl->conf, req->host);
     client_address(conn, req->client, sizeof req->client);
     adbuf_init(&req->body, 0);
     atomic_fetch_add(&srv->in_flight, 1);
@@ -267,10 +425,10 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
                                       const char *upload_data, size_t *upload_data_size,
                                       void **con_cls)
 {
-    struct server *srv = cls;
+    struct server_listener *sl = cls;
     struct request *req = *con_cls;
     if (!req) {
-        if (!(req = request_new(srv, conn, url, method)))
+        if (!(req = request_new(sl, conn, url, method)))
             return MHD_NO;
         *con_cls = req;
         return begin_request(conn, req);
@@ -289,7 +447,9 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
         return MHD_YES;
     if (req->too_big)
         return answer_text(conn, req, 413, text_too_large);
-    return answer_pox(conn, req);
+    if (req->vhost->role == ROLE_ROUTER)
+        return answer_router(conn, req);
+    return req->route == ROUTE_SOAP ? answer_soap(conn, req) : answer_pox(conn, req);
 }
 
 static void request_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
@@ -331,49 +491,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 /* --- setup --- */
 
-static char *read_small_file(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = malloc(TLS_FILE_MAX + 1);
-    size_t n = buf ? fread(buf, 1, TLS_FILE_MAX + 1, f) : 0;
-    bool bad = !buf || ferror(f) || n > TLS_FILE_MAX || n == 0;
-    if (bad) {
-        snprintf(err, errlen, "%s: %s", path,
-                 !buf     ? "out of memory"
-                 : n == 0 ? "empty or unreadable"
-                          : "too large");
-        free(buf);
-        buf = NULL;
-    } else {
-        buf[n] = '\0';
-    }
-    fclose(f);
-    return buf;
-}
-
 int server_check_tls_files(const struct config *conf, char *err, size_t errlen)
 {
-    char reason[512];
-    for (size_t i = 0; i < conf->nlisteners; i++) {
-        const struct config_listener *l = &conf->listeners[i];
-        for (size_t h = 0; h < l->nhosts; h++) {
-            const char *files[] = {l->hosts[h].tls_certificate, l->hosts[h].tls_key};
-            for (size_t k = 0; k < 2; k++) {
-                char *pem = read_small_file(files[k], reason, sizeof reason);
-                if (!pem) {
-                    snprintf(err, errlen, "%s:%d: %s", conf->path, l->hosts[h].line, reason);
-                    return -1;
-                }
-                explicit_bzero(pem, strlen(pem));
-                free(pem);
-            }
-        }
-    }
-    return 0;
+    return tls_sni_check_files(conf, err, errlen);
 }
 
 static int bind_listener(const struct config_listener *l, char *err, size_t errlen)
@@ -422,10 +542,7 @@ static void server_free(struct server *srv)
             MHD_stop_daemon(sl->mhd);
         if (sl->fd >= 0)
             close(sl->fd);
-        if (sl->key_pem)
-            explicit_bzero(sl->key_pem, strlen(sl->key_pem));
-        free(sl->key_pem);
-        free(sl->cert_pem);
+        tls_sni_free(sl->sni);
     }
     free(srv->listeners);
     access_log_close(srv->access_log);
@@ -461,15 +578,12 @@ struct server *server_prepare(struct config *conf, char *err, size_t errlen)
     for (size_t i = 0; i < conf->nlisteners; i++) {
         struct server_listener *sl = &srv->listeners[i];
         const struct config_listener *l = &conf->listeners[i];
+        sl->srv = srv;
         sl->conf = l;
         sl->fd = -1;
         srv->nlisteners++;
-        /* One host per listener today; SNI will choose among several. */
-        if (!(sl->cert_pem = read_small_file(l->hosts[0].tls_certificate, reason, sizeof reason)) ||
-            !(sl->key_pem = read_small_file(l->hosts[0].tls_key, reason, sizeof reason))) {
-            snprintf(err, errlen, "%s:%d: %s", conf->path, l->line, reason);
+        if (l->tls_certificate && !(sl->sni = tls_sni_load(conf, l, err, errlen)))
             goto fail;
-        }
         if ((sl->fd = bind_listener(l, reason, sizeof reason)) < 0) {
             snprintf(err, errlen, "%s:%d: %s", conf->path, l->line, reason);
             goto fail;
@@ -494,29 +608,41 @@ int server_start(struct server *srv, char *err, size_t errlen)
     const struct config *conf = srv->conf;
     for (size_t i = 0; i < srv->nlisteners; i++) {
         struct server_listener *sl = &srv->listeners[i];
+        /*
+         * HTTPS listeners choose their certificate per connection (SNI): the notify
+         * callback hands the connection its listener's certificates, the certificate
+         * callback picks among them. Plain HTTP listeners get none of these options.
+         */
+        struct MHD_OptionItem tls_options[] = {
+            {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_sni_notify_connection, sl->sni},
+            {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_sni_pick},
+            {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
+            {MHD_OPTION_END, 0, NULL},
+        };
+        struct MHD_OptionItem *extra = sl->sni ? tls_options : &tls_options[3];
         /* ITC: needed by MHD_quiesce_daemon in thread-pool mode. */
-        unsigned flags =
-            MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                         (sl->sni ? MHD_USE_TLS : 0);
         sl->mhd = MHD_start_daemon(
-            flags, (uint16_t)sl->conf->port, NULL, NULL, handle_request, srv,
+            flags, (uint16_t)sl->conf->port, NULL, NULL, handle_request, sl,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch every message */
             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sl->fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
             MHD_OPTION_CONNECTION_LIMIT, conf->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             conf->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, conf->timeout_seconds,
-            MHD_OPTION_HTTPS_MEM_CERT, sl->cert_pem, MHD_OPTION_HTTPS_MEM_KEY, sl->key_pem,
-            MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES, MHD_OPTION_NOTIFY_COMPLETED,
-            request_completed, srv, MHD_OPTION_END);
+            MHD_OPTION_ARRAY, extra, MHD_OPTION_UNESCAPE_CALLBACK, http_keep_raw, NULL,
+            MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv, MHD_OPTION_END);
         if (!sl->mhd) {
-            snprintf(err, errlen,
-                     "%s:%d: cannot start HTTPS on %s port %u (check the certificate and key)",
-                     conf->path, sl->conf->line, sl->conf->address, sl->conf->port);
+            snprintf(err, errlen, "%s:%d: cannot start %s on %s port %u", conf->path,
+                     sl->conf->line, sl->sni ? "HTTPS" : "HTTP", sl->conf->address,
+                     sl->conf->port);
             for (size_t k = 0; k < i; k++) {
                 MHD_stop_daemon(srv->listeners[k].mhd);
                 srv->listeners[k].mhd = NULL;
             }
             return -1;
         }
-        log_info("listening on %s port %u", sl->conf->address, sl->conf->port);
+        log_info("listening on %s port %u (%s)", sl->conf->address, sl->conf->port,
+                 sl->sni ? "https" : "http");
     }
     return 0;
 }

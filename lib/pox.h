@@ -123,6 +123,12 @@ void pox_response_free(struct pox_response *resp);
 /* Builders used by servers and tests; each copies its arguments; -1 on out of memory. */
 struct pox_protocol *pox_response_add_protocol(struct pox_response *resp, const char *type);
 int pox_protocol_add_field(struct pox_protocol *proto, const char *path, const char *value);
+/* strdup that accepts NULL; *dst replaced (old value freed); -1 on OOM. */
+int pox_set_str(char **dst, const char *src);
+/* 1 if uri is want, or want with https:// instead of http:// (PROTOCOL.md §0 trap 1). */
+bool pox_ns_match(const char *uri, const char *want);
+/* Removes protocols[index], keeping the order of the others. */
+void pox_response_remove_protocol(struct pox_response *resp, size_t index);
 /* Looks a field up by path; NULL when absent. */
 const char *pox_protocol_get(const struct pox_protocol *proto, const char *path);
 /* Fills resp with an error answer: code, its standard message, the current time and an Id. */

@@ -41,12 +41,8 @@ void pox_w_decl(struct pox_writer *w);
 char *pox_text(const xmlNode *node);
 /* Replaces *dst by a trimmed copy of node's text unless *dst is already set; -1 on OOM. */
 int pox_take_text(char **dst, const xmlNode *node);
-/* strdup that accepts NULL; *dst replaced (old value freed); -1 on OOM. */
-int pox_set_str(char **dst, const char *src);
 /* Namespace URI of node, or NULL. */
 const char *pox_ns(const xmlNode *node);
-/* 1 if uri is want, or want with https:// instead of http:// (PROTOCOL.md §0 trap 1). */
-bool pox_ns_match(const char *uri, const char *want);
 /* Maps an xmlsafe failure onto the pox parse errors. */
 enum pox_parse_error pox_parse_xml(const char *body, size_t len, bool request, xmlDoc **doc);
 

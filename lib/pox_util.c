@@ -325,6 +325,16 @@ struct pox_protocol *pox_response_add_protocol(struct pox_response *resp, const 
     return proto;
 }
 
+void pox_response_remove_protocol(struct pox_response *resp, size_t index)
+{
+    if (index >= resp->nprotocols)
+        return;
+    pox_protocol_clear(&resp->protocols[index]);
+    memmove(&resp->protocols[index], &resp->protocols[index + 1],
+            (resp->nprotocols - index - 1) * sizeof resp->protocols[0]);
+    resp->nprotocols--;
+}
+
 int pox_protocol_add_field(struct pox_protocol *proto, const char *path, const char *value)
 {
     struct pox_field *f = realloc(proto->fields, (proto->nfields + 1) * sizeof *f);

@@ -39,10 +39,22 @@ static void check_good(const char *name, const char *text)
     CHECK(conf->nlisteners == strtoul(want, NULL, 10));
     header_value(text, "expect-max-body", want, sizeof want);
     CHECK(conf->max_body == strtoul(want, NULL, 10));
+    /* Every listener has a default host; a listener's TLS needs both files. */
     for (size_t i = 0; i < conf->nlisteners; i++) {
-        CHECK(conf->listeners[i].nhosts == 1);
-        CHECK(conf->listeners[i].hosts[0].tls_certificate != NULL);
-        CHECK(conf->listeners[i].hosts[0].tls_key != NULL);
+        const struct config_listener *l = &conf->listeners[i];
+        CHECK(l->nhosts >= 1);
+        CHECK(!l->tls_certificate == !l->tls_key);
+        for (size_t h = 0; h < l->nhosts; h++)
+            CHECK(l->tls_certificate || l->hosts[h].role == ROLE_REDIRECTOR);
+    }
+    header_value(text, "expect-hosts", want, sizeof want);
+    if (want[0]) { /* "N,N,..." hosts per listener */
+        char *p = want;
+        for (size_t i = 0; i < conf->nlisteners && *p; i++) {
+            CHECK(conf->listeners[i].nhosts == strtoul(p, &p, 10));
+            if (*p == ',')
+                p++;
+        }
     }
     config_free(conf);
 }
@@ -112,10 +124,58 @@ static void test_values(void)
     CHECK_STR(conf->access_log, "/a.log");
     CHECK_STR(conf->listeners[0].address, "::1");
     CHECK(conf->listeners[0].port == 8443);
-    CHECK_STR(conf->listeners[0].hosts[0].tls_certificate, "a\"b");
-    CHECK_STR(conf->listeners[0].hosts[0].tls_key, "k");
+    CHECK_STR(conf->listeners[0].tls_certificate, "a\"b");
+    CHECK_STR(conf->listeners[0].tls_key, "k");
+    CHECK(conf->listeners[0].nhosts == 1);
     CHECK(conf->listeners[0].hosts[0].name == NULL);
+    CHECK(conf->listeners[0].hosts[0].role == ROLE_SERVICE);
     CHECK(conf->connection_limit > 0 && conf->per_ip_limit > 0 && conf->timeout_seconds > 0);
+    config_free(conf);
+}
+
+/* The three provider roles of DESIGN.md §5, in the ';'-separated form of the issue. */
+static void test_roles(void)
+{
+    char err[512];
+    struct config *conf = config_parse_string(
+        "t",
+        "directory \"sqlite:/d.db\"\n"
+        "listen 127.0.3.10 80 { host autodiscover.outlook.test { role redirector; redirect-to "
+        "\"https://autodiscover-s.outlook.test/autodiscover/autodiscover.xml\" } }\n"
+        "listen 127.0.3.11 443 { tls-certificate c; tls-key k; host Autodiscover-S.outlook.test "
+        "{ role router; route-mode http302 }\n"
+        "  host pod51049.outlook.test { role service; tls-certificate pc; tls-key pk } }\n"
+        "listen 127.0.3.12 443 { tls-certificate c; tls-key k; role router\n"
+        "  host pod.test { role service } }\n",
+        err, sizeof err);
+    CHECK(conf != NULL);
+    if (!conf) {
+        fprintf(stderr, "%s\n", err);
+        return;
+    }
+    const struct config_listener *l = &conf->listeners[0];
+    CHECK(l->tls_certificate == NULL && l->nhosts == 1);
+    CHECK(l->hosts[0].role == ROLE_REDIRECTOR);
+    CHECK_STR(l->hosts[0].redirect_to,
+              "https://autodiscover-s.outlook.test/autodiscover/autodiscover.xml");
+    /* Any Host answers with the first host block when the listener has no role of its own. */
+    CHECK(config_listener_host(l, "autodiscover.fabrikam.test") == &l->hosts[0]);
+    CHECK(config_listener_host(l, NULL) == &l->hosts[0]);
+    l = &conf->listeners[1];
+    CHECK(l->nhosts == 2);
+    CHECK_STR(l->hosts[0].name, "autodiscover-s.outlook.test");
+    CHECK(l->hosts[0].role == ROLE_ROUTER && l->hosts[0].route_mode == ROUTE_MODE_HTTP302);
+    CHECK(l->hosts[1].role == ROLE_SERVICE);
+    CHECK_STR(l->hosts[1].tls_certificate, "pc");
+    CHECK(config_listener_host(l, "POD51049.outlook.test:443") == &l->hosts[1]);
+    CHECK(config_listener_host(l, "pod51049.outlook.test.") == &l->hosts[1]);
+    CHECK(config_listener_host(l, "[::1]:443") == &l->hosts[0]);
+    CHECK(config_listener_host(l, "pod51049.outlook.testx") == &l->hosts[0]);
+    l = &conf->listeners[2];
+    CHECK(l->nhosts == 2 && l->hosts[0].name == NULL && l->hosts[0].role == ROLE_ROUTER);
+    CHECK(l->hosts[0].route_mode == ROUTE_MODE_REDIRECTURL);
+    CHECK(config_listener_host(l, "other.test") == &l->hosts[0]);
+    CHECK(config_listener_host(l, "pod.test") == &l->hosts[1]);
     config_free(conf);
 }
 
@@ -133,6 +193,7 @@ int main(void)
 {
     test_fixtures();
     test_values();
+    test_roles();
     test_file_errors();
     return test_done("config");
 }

@@ -16,6 +16,12 @@
 
 static char db_path[256];
 
+static int verify(struct directory *dir, const char *user, const char *password)
+{
+    char primary[256];
+    return directory_verify_password(dir, user, password, primary, sizeof primary);
+}
+
 static void populate(void)
 {
     char err[512], hash[256];
@@ -106,11 +112,11 @@ static void test_lookups(void)
     }
     pox_response_free(&resp);
 
-    CHECK(directory_verify_password(dir, "bob@contoso.test", "correct horse") == 1);
-    CHECK(directory_verify_password(dir, "BOB@CONTOSO.TEST", "correct horse") == 1);
-    CHECK(directory_verify_password(dir, "bob@contoso.test", "correct horse ") == 0);
-    CHECK(directory_verify_password(dir, "bob@contoso.test", "") == 0);
-    CHECK(directory_verify_password(dir, "nobody@contoso.test", "correct horse") == 0);
+    CHECK(verify(dir, "bob@contoso.test", "correct horse") == 1);
+    CHECK(verify(dir, "BOB@CONTOSO.TEST", "correct horse") == 1);
+    CHECK(verify(dir, "bob@contoso.test", "correct horse ") == 0);
+    CHECK(verify(dir, "bob@contoso.test", "") == 0);
+    CHECK(verify(dir, "nobody@contoso.test", "correct horse") == 0);
     directory_close(dir);
 }
 
@@ -155,6 +161,129 @@ static void test_syntax(void)
     CHECK(!password_verify("x", "$y$broken"));
 }
 
+/* Tenants, pods, aliases, enabled, migrate: what the provider's roles read. */
+static void test_tenants(void)
+{
+    char err[512], hash[256], uri[300], cloud[256], url[512];
+    struct dir_sqlite *ds = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(ds != NULL);
+    if (!ds)
+        return;
+    sqlite3 *db = dir_sqlite_db(ds);
+    CHECK(password_hash("tenant pw", hash, sizeof hash) == 0);
+    CHECK(dir_admin_pod_add(db, "pod1", "https://pod1.outlook.test/autodiscover/autodiscover.xml",
+                            err, sizeof err) == 0);
+    CHECK(dir_admin_pod_add(db, "pod2", "http://pod2.test/", err, sizeof err) < 0);
+    CHECK(dir_admin_pod_add(db, "pod3", "https://bad host/", err, sizeof err) < 0);
+    CHECK(dir_admin_tenant_add(db, "Cloud", NULL, "pod1", "contoso.mail.onmicrosoft.test", err,
+                               sizeof err) == 0);
+    CHECK(dir_admin_tenant_add(db, "Cloud2", NULL, "nopod", NULL, err, sizeof err) < 0);
+    CHECK(strstr(err, "no pod nopod") != NULL);
+    CHECK(dir_admin_pod_remove(db, "pod1", err, sizeof err) < 0); /* still serves Cloud */
+    CHECK(dir_admin_alias_add(db, "bob@contoso.test", "bobby@contoso.test", err, sizeof err) == 0);
+    CHECK(dir_admin_alias_add(db, "bob@contoso.test", "alice@contoso.test", err, sizeof err) < 0);
+    CHECK(dir_admin_alias_add(db, "bob@contoso.test", "b@nowhere.test", err, sizeof err) < 0);
+    CHECK(dir_admin_migrate(db, "Bob@contoso.test", "cloud", cloud, sizeof cloud, err,
+                            sizeof err) == 0);
+    CHECK_STR(cloud, "bob@contoso.mail.onmicrosoft.test");
+    CHECK(dir_admin_migrate(db, "bob@contoso.test", "cloud", cloud, sizeof cloud, err,
+                            sizeof err) < 0); /* already moved */
+    CHECK(dir_admin_migrate(db, "x@contoso.test", "cloud", cloud, sizeof cloud, err, sizeof err) <
+          0);
+    dir_sqlite_close(ds);
+
+    snprintf(uri, sizeof uri, "sqlite:%s", db_path);
+    struct directory *dir = directory_open(uri, err, sizeof err);
+    CHECK(dir != NULL);
+    if (!dir)
+        return;
+    struct dir_mailbox mb;
+    CHECK(directory_find_mailbox(dir, "BOBBY@contoso.test", &mb) == 1);
+    CHECK_STR(mb.address, "bob@contoso.test");
+    CHECK_STR(mb.target_address, "bob@contoso.mail.onmicrosoft.test");
+    dir_mailbox_free(&mb);
+    /* The primary address wins over the migrated mailbox's alias. */
+    CHECK(directory_find_mailbox(dir, "bob@contoso.test", &mb) == 1);
+    CHECK_STR(mb.address, "bob@contoso.test");
+    dir_mailbox_free(&mb);
+    CHECK(directory_find_mailbox(dir, "bob@contoso.mail.onmicrosoft.test", &mb) == 1);
+    CHECK_STR(mb.organisation, "Cloud");
+    CHECK_STR(mb.display_name, "Bob");
+    CHECK(mb.target_address == NULL);
+    CHECK(dir_mailbox_answers_to(&mb, "BOB@contoso.test"));
+    CHECK(!dir_mailbox_answers_to(&mb, "alice@contoso.test"));
+    dir_mailbox_free(&mb);
+    char primary[256];
+    CHECK(directory_verify_password(dir, "bobby@contoso.test", "correct horse", primary,
+                                    sizeof primary) == 1);
+    CHECK_STR(primary, "bob@contoso.test");
+    CHECK(directory_find_pod_url(dir, "x@contoso.mail.onmicrosoft.test", url, sizeof url) == 1);
+    CHECK_STR(url, "https://pod1.outlook.test/autodiscover/autodiscover.xml");
+    CHECK(directory_find_pod_url(dir, "x@contoso.test", url, sizeof url) == 0);
+    CHECK(directory_find_pod_url(dir, "no-at-sign", url, sizeof url) == 0);
+
+    /* Disabled: unknown at once, through the open read-only handle. */
+    ds = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(ds && dir_admin_mailbox_change(dir_sqlite_db(ds), "alice@contoso.test", NULL, NULL, 0,
+                                         err, sizeof err) == 0);
+    CHECK(directory_find_mailbox(dir, "alice@contoso.test", &mb) == 0);
+    CHECK(verify(dir, "alice@contoso.test", "correct horse") == 0);
+    /* A disabled migrated mailbox leaves its address to the cloud mailbox's alias. */
+    CHECK(ds && dir_admin_mailbox_change(dir_sqlite_db(ds), "bob@contoso.test", NULL, NULL, 0, err,
+                                         sizeof err) == 0);
+    CHECK(directory_find_mailbox(dir, "bob@contoso.test", &mb) == 1);
+    CHECK_STR(mb.address, "bob@contoso.mail.onmicrosoft.test");
+    dir_mailbox_free(&mb);
+    CHECK(ds && dir_admin_mailbox_change(dir_sqlite_db(ds), "bob@contoso.test", "Robert", "", 1,
+                                         err, sizeof err) == 0);
+    CHECK(directory_find_mailbox(dir, "bob@contoso.test", &mb) == 1);
+    CHECK_STR(mb.display_name, "Robert");
+    CHECK(mb.target_address == NULL);
+    dir_mailbox_free(&mb);
+    CHECK(ds && dir_admin_mailbox_remove(dir_sqlite_db(ds), "bob@contoso.test", err,
+                                         sizeof err) == 0);
+    CHECK(directory_find_mailbox(dir, "bobby@contoso.test", &mb) == 0); /* alias went too */
+    dir_sqlite_close(ds);
+    directory_close(dir);
+}
+
+/* A version 1 file is upgraded in place by a read-write open, refused by a read-only one. */
+static void test_upgrade(void)
+{
+    char err[512], path[300];
+    snprintf(path, sizeof path, "%s.v1", db_path);
+    sqlite3 *db;
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db,
+                       "CREATE TABLE schema_version(version INTEGER NOT NULL);"
+                       "INSERT INTO schema_version VALUES(1);"
+                       "CREATE TABLE organisations(name TEXT PRIMARY KEY COLLATE NOCASE,"
+                       " deployment_id TEXT NOT NULL);"
+                       "CREATE TABLE domains(name TEXT PRIMARY KEY, organisation TEXT NOT NULL);"
+                       "CREATE TABLE mailboxes(address TEXT PRIMARY KEY, domain TEXT NOT NULL,"
+                       " display_name TEXT NOT NULL, legacy_dn TEXT NOT NULL UNIQUE COLLATE NOCASE,"
+                       " password_hash TEXT NOT NULL, target_address TEXT);"
+                       "CREATE TABLE protocols(id INTEGER PRIMARY KEY, organisation TEXT NOT NULL,"
+                       " position INTEGER NOT NULL, type TEXT NOT NULL, version TEXT);"
+                       "CREATE TABLE protocol_fields(protocol INTEGER NOT NULL, position INTEGER,"
+                       " path TEXT, value TEXT, attributes TEXT);"
+                       "INSERT INTO organisations VALUES('o', '0b5a1e52-3a0a-4d4d-9c1f-2b8f4c6a7e11');"
+                       "INSERT INTO domains VALUES('o.test', 'o');"
+                       "INSERT INTO mailboxes VALUES('m@o.test', 'o.test', 'M', '/o=o/cn=m', '$y$x',"
+                       " NULL);",
+                       NULL, NULL, NULL) == SQLITE_OK);
+    sqlite3_close(db);
+    CHECK(dir_sqlite_open(path, true, err, sizeof err) == NULL);
+    CHECK(strstr(err, "autodiscoverctl upgrade") != NULL);
+    struct dir_sqlite *ds = dir_sqlite_open(path, false, err, sizeof err);
+    CHECK(ds != NULL);
+    dir_sqlite_close(ds);
+    ds = dir_sqlite_open(path, true, err, sizeof err);
+    CHECK(ds != NULL);
+    dir_sqlite_close(ds);
+    unlink(path);
+}
+
 int main(void)
 {
     char dir_template[] = "/tmp/test_dir_sqlite.XXXXXX";
@@ -165,6 +294,8 @@ int main(void)
     test_protocol_clear();
     test_open_errors();
     test_syntax();
+    test_tenants();
+    test_upgrade();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir_template);
     CHECK(system(cmd) == 0);

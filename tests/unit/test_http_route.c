@@ -1,4 +1,4 @@
-/* Unit tests for daemon/http_route.c: the POX path in any case, nothing else. */
+/* Unit tests for daemon/http_route.c: the POX, SOAP and v2 JSON paths in any case, nothing else. */
 #include "http_route.h"
 #include "testutil.h"
 
@@ -8,7 +8,12 @@ int main(void)
     CHECK(http_route_match("/Autodiscover/Autodiscover.xml") == ROUTE_POX);
     CHECK(http_route_match("/AUTODISCOVER/AUTODISCOVER.XML") == ROUTE_POX);
     CHECK(http_route_match("/autodiscover/autodiscover.xml/") == ROUTE_NOT_FOUND);
-    CHECK(http_route_match("/autodiscover/autodiscover.json") == ROUTE_NOT_FOUND);
+    CHECK(http_route_match("/autodiscover/autodiscover.json") == ROUTE_V2JSON);
+    CHECK(http_route_match("/Autodiscover/AutoDiscover.JSON/v1.0/a@b.test") == ROUTE_V2JSON);
+    CHECK(http_route_match("/autodiscover/autodiscover.jsonx") == ROUTE_NOT_FOUND);
+    CHECK(http_route_match("/autodiscover/autodiscover.svc") == ROUTE_SOAP);
+    CHECK(http_route_match("/AutoDiscover/AutoDiscover.SVC") == ROUTE_SOAP);
+    CHECK(http_route_match("/autodiscover/autodiscover.svc/wssecurity") == ROUTE_NOT_FOUND);
     CHECK(http_route_match("/autodiscover/../autodiscover/autodiscover.xml") == ROUTE_NOT_FOUND);
     CHECK(http_route_match("//autodiscover/autodiscover.xml") == ROUTE_NOT_FOUND);
     CHECK(http_route_match("/") == ROUTE_NOT_FOUND);
