@@ -83,6 +83,7 @@ ad_client *ad_client_new(void)
         return NULL;
     c->timeout_ms = CLIENT_DEFAULT_TIMEOUT_MS;
     c->max_redirects = REDIRECT_DEFAULT_MAX;
+    c->stagger_ms = CLIENT_DEFAULT_STAGGER_MS;
     c->psl = address_psl_load();
     c->http = http_client_new();
     if (!c->http) {
@@ -302,4 +303,20 @@ ad_code ad_client_set_o365_url(ad_client *c, const char *url)
     if (!c || (url && redirect_url_problem(url)))
         return AD_E_INVALID_ARGUMENT;
     return set_string(&c->o365_url, url);
+}
+
+ad_code ad_client_set_sequential(ad_client *c, int on)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->sequential = on != 0;
+    return AD_OK;
+}
+
+ad_code ad_client_set_stagger_ms(ad_client *c, long stagger_ms)
+{
+    if (!c || stagger_ms < 0 || stagger_ms > CLIENT_MAX_STAGGER_MS)
+        return AD_E_INVALID_ARGUMENT;
+    c->stagger_ms = stagger_ms;
+    return AD_OK;
 }

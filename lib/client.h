@@ -18,6 +18,9 @@
      AD_METHOD_LOCALXML | AD_METHOD_LASTKNOWN | AD_METHOD_O365 | AD_METHOD_SCP)
 #define CLIENT_MAX_RETRIES 10
 #define CLIENT_MAX_DEADLINE_MS (60L * 60L * 1000L)
+/* RFC 8305's Connection Attempt Delay: a healthy host usually answers within it. */
+#define CLIENT_DEFAULT_STAGGER_MS 250L
+#define CLIENT_MAX_STAGGER_MS (60L * 1000L)
 
 struct ad_client {
     char *username; /* NULL: the e-mail address being discovered */
@@ -43,6 +46,9 @@ struct ad_client {
     int retries;
     long deadline_ms;
     char *o365_url;
+    /* Parallel probing (schedule.c). */
+    bool sequential; /* one attempt at a time, as Outlook does */
+    long stagger_ms;
 };
 
 #endif

@@ -22,8 +22,6 @@
 #include "trust.h"
 #include "xmlsafe.h"
 
-#define POX_CONTENT_TYPE "text/xml; charset=utf-8"
-
 long journey_remaining_ms(const struct discovery *d)
 {
     if (!d->has_deadline)
@@ -188,48 +186,53 @@ static void guard_basic(const struct discovery *d, const struct candidate *cand,
                                 : "after Negotiate/NTLM was offered earlier");
 }
 
+/* One request, taken from the schedule; v says what came of it. 0 or -1 (OOM). */
+static int fetch_and_judge(struct discovery *d, const struct candidate *cand, bool with_credentials,
+                           struct pox_response *answer, struct fetch *f, struct verdict *v)
+{
+    if (schedule_fetch(d, cand, with_credentials, f) < 0) {
+        if (f->resp.outcome == HTTP_FAIL_NOMEM)
+            return -1;
+        verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
+        return 0;
+    }
+    verdict_judge(&f->resp, with_credentials, d->client->password != NULL, answer, v);
+    return 0;
+}
+
 /* One request (retried on timeout), recorded as steps. *answer holds settings if any. */
 static int attempt(struct discovery *d, const struct candidate *cand, bool with_credentials,
                    struct pox_response *answer, struct verdict *v)
 {
     ad_client *c = d->client;
-    struct http_request req = {
-        .url = cand->url,
-        .body = d->request.data,
-        .body_len = d->request.len,
-        .content_type = POX_CONTENT_TYPE,
-        .username = with_credentials ? (c->username ? c->username : d->addr.email) : NULL,
-        .password = with_credentials ? c->password : NULL,
-    };
     enum step_auth auth = with_credentials ? STEP_AUTH_BASIC : STEP_AUTH_NONE;
-    struct http_response resp = {0};
+    struct fetch f;
     for (int tries = 0;; tries++) {
-        d->http_opts.timeout_ms = journey_attempt_timeout(d);
-        if (http_perform(c->http, &d->http_opts, &req, &resp) < 0) {
-            if (resp.outcome == HTTP_FAIL_NOMEM) {
-                http_response_free(&resp);
+        int rc = fetch_and_judge(d, cand, with_credentials, answer, &f, v);
+        if (rc < 0 || v->outcome == OUTCOME_INTERNAL) {
+            http_response_free(&f.resp);
+            if (rc < 0)
                 return -1;
-            }
-            verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
             break;
         }
-        verdict_judge(&resp, with_credentials, c->password != NULL, answer, v);
-        if (resp.outcome != HTTP_FAIL_TIMEOUT || tries >= c->retries ||
+        if (f.resp.outcome != HTTP_FAIL_TIMEOUT || tries >= c->retries ||
             journey_remaining_ms(d) == 0)
             break;
         verdict_amend(v, STEP_RETRY_AFTER_TIMEOUT, "retry %d of %d", tries + 1, c->retries);
-        int rc = journey_add_step(d, cand, cand->url, 0, resp.elapsed_ms, auth, v);
-        http_response_free(&resp);
+        rc = journey_add_step(d, cand, cand->url, 0, f.resp.elapsed_ms, auth, v);
+        http_response_free(&f.resp);
         if (rc < 0)
             return -1;
     }
-    guard_basic(d, cand, &resp, v);
-    if (resp.status == 401 && resp.offers_strong)
+    const struct http_response *resp = &f.resp;
+    guard_basic(d, cand, resp, v);
+    if (resp->status == 401 && resp->offers_strong)
         d->seen_strong_auth = true;
     int rc = apply_redirect(d, cand, v);
+    schedule_annotate(&f, v);
     if (rc == 0)
-        rc = journey_add_step(d, cand, cand->url, (int)resp.status, resp.elapsed_ms, auth, v);
-    http_response_free(&resp);
+        rc = journey_add_step(d, cand, cand->url, (int)resp->status, resp->elapsed_ms, auth, v);
+    http_response_free(&f.resp);
     return rc;
 }
 
@@ -364,19 +367,9 @@ static int build_request(struct discovery *d)
     return pox_request_write(&req, &d->request);
 }
 
-/* One pass for d->addr. 1 when the discovery is over, 0 when a new address takes over. */
-static int run_pass(struct discovery *d, bool *queued_any)
+/* The candidates of one pass, in order. 1 when the discovery is over, 0 on restart. */
+static int run_candidates(struct discovery *d)
 {
-    candidates_free(&d->queue);
-    string_set_clear(&d->visited_urls);
-    string_set_clear(&d->chain_urls);
-    if (build_request(d) < 0 || string_set_add(&d->visited_addrs, d->addr.email) < 0 ||
-        result_set_email(d->result, d->addr.email) < 0)
-        return -1;
-    int queued = journey_queue_pass(d);
-    if (queued < 0)
-        return -1;
-    *queued_any = queued > 0;
     struct candidate *next;
     while ((next = (struct candidate *)candidates_next(&d->queue))) {
         if (journey_remaining_ms(d) == 0)
@@ -390,6 +383,26 @@ static int run_pass(struct discovery *d, bool *queued_any)
             return rc < 0 ? -1 : (d->restart_address ? 0 : 1);
     }
     return 1;
+}
+
+/* One pass for d->addr. 1 when the discovery is over, 0 when a new address takes over. */
+static int run_pass(struct discovery *d, bool *queued_any)
+{
+    candidates_free(&d->queue);
+    string_set_clear(&d->visited_urls);
+    string_set_clear(&d->chain_urls);
+    if (build_request(d) < 0 || string_set_add(&d->visited_addrs, d->addr.email) < 0 ||
+        result_set_email(d->result, d->addr.email) < 0)
+        return -1;
+    int queued = journey_queue_pass(d);
+    if (queued < 0)
+        return -1;
+    *queued_any = queued > 0;
+    int rc = run_candidates(d);
+    /* What was started ahead and not used is recorded after the pass's own steps. */
+    if (rc >= 0 && schedule_end_pass(d) < 0)
+        return -1;
+    return rc;
 }
 
 static ad_code code_for(enum outcome best)
@@ -477,6 +490,7 @@ static void discovery_free(struct discovery *d)
     string_set_clear(&d->visited_addrs);
     free(d->restart_address);
     free(d->stop_reason);
+    schedule_free(&d->schedule);
 }
 
 ad_code ad_discover(ad_client *client, const char *email, ad_result **result)

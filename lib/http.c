@@ -28,6 +28,7 @@ struct http_transfer {
     bool done;
     bool too_big;
     bool nomem;
+    bool tls; /* https: "connected" means the TLS handshake is done */
     struct timespec started;
     char errbuf[CURL_ERROR_SIZE];
     struct http_response resp;
@@ -182,6 +183,7 @@ struct http_transfer *http_start(struct http_client *http, const struct http_opt
         return NULL;
     t->http = http;
     t->user = user;
+    t->tls = !req->http_probe;
     adbuf_init(&t->resp.body, XMLSAFE_RESPONSE_MAX_BYTES);
     t->easy = curl_easy_init();
     t->host = host_of(req->url);
@@ -367,26 +369,63 @@ static void finish_transfer(struct http_transfer *t, CURLcode rc)
     adbuf_reset(&t->resp.body);
 }
 
-struct http_transfer *http_wait(struct http_client *http)
+/* Hands back the first finished transfer libcurl reports, or NULL. */
+static struct http_transfer *next_finished(struct http_client *http)
 {
-    while (http->running) {
-        int still_running = 0, queued = 0;
-        if (curl_multi_perform(http->multi, &still_running) != CURLM_OK)
-            return NULL;
-        CURLMsg *msg;
-        while ((msg = curl_multi_info_read(http->multi, &queued))) {
-            if (msg->msg != CURLMSG_DONE)
-                continue;
-            char *private = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
-            struct http_transfer *t = (struct http_transfer *)private;
-            finish_transfer(t, msg->data.result);
-            return t;
-        }
-        if (curl_multi_poll(http->multi, NULL, 0, POLL_INTERVAL_MS, NULL) != CURLM_OK)
-            return NULL;
+    int queued = 0;
+    CURLMsg *msg;
+    while ((msg = curl_multi_info_read(http->multi, &queued))) {
+        if (msg->msg != CURLMSG_DONE)
+            continue;
+        char *private = NULL;
+        curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &private);
+        struct http_transfer *t = (struct http_transfer *)private;
+        finish_transfer(t, msg->data.result);
+        return t;
     }
     return NULL;
+}
+
+int http_wait_for(struct http_client *http, long max_ms, struct http_transfer **done)
+{
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    *done = NULL;
+    while (http->running) {
+        int still_running = 0;
+        if (curl_multi_perform(http->multi, &still_running) != CURLM_OK)
+            return -1;
+        if ((*done = next_finished(http)))
+            return 0;
+        long left = max_ms < 0 ? POLL_INTERVAL_MS : max_ms - ms_since(&start);
+        if (left <= 0)
+            return 0;
+        int wait_ms = (int)(left < POLL_INTERVAL_MS ? left : POLL_INTERVAL_MS);
+        if (curl_multi_poll(http->multi, NULL, 0, wait_ms, NULL) != CURLM_OK)
+            return -1;
+    }
+    return 0;
+}
+
+struct http_transfer *http_wait(struct http_client *http)
+{
+    struct http_transfer *done = NULL;
+    while (http->running && !done)
+        if (http_wait_for(http, -1, &done) < 0)
+            return NULL;
+    return done;
+}
+
+long http_transfer_age_ms(const struct http_transfer *t)
+{
+    return ms_since(&t->started);
+}
+
+bool http_transfer_connected(const struct http_transfer *t)
+{
+    curl_off_t us = 0;
+    curl_easy_getinfo(t->easy, t->tls ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T, &us);
+    return us > 0;
 }
 
 int http_perform(struct http_client *http, const struct http_options *opts,

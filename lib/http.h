@@ -29,6 +29,7 @@ enum http_outcome {
     HTTP_FAIL_TOO_BIG, /* the answer passed the size cap; the transfer was aborted */
     HTTP_FAIL_OTHER,   /* anything else libcurl reports (protocol errors, refused scheme) */
     HTTP_FAIL_NOMEM,
+    HTTP_FAIL_CANCELLED, /* given up by the caller (schedule.c), never produced by http.c */
 };
 
 /* Settings shared by every transfer of a discovery. */
@@ -81,6 +82,18 @@ struct http_transfer *http_start(struct http_client *http, const struct http_opt
                                  const struct http_request *req, void *user);
 /* Blocks until a transfer finishes and returns it; NULL when none is in flight or on error. */
 struct http_transfer *http_wait(struct http_client *http);
+/*
+ * Waits at most max_ms for a transfer to finish: 0 with *done set to it, or to NULL when the
+ * time passed (or none is in flight); -1 when libcurl's multi interface failed.
+ */
+int http_wait_for(struct http_client *http, long max_ms, struct http_transfer **done);
+/* Milliseconds since the transfer started. */
+long http_transfer_age_ms(const struct http_transfer *t);
+/*
+ * Whether the transfer has a usable connection: the TLS handshake done for https, the TCP
+ * connection for http. A server that accepts TCP but never completes TLS has none.
+ */
+bool http_transfer_connected(const struct http_transfer *t);
 const struct http_response *http_transfer_response(const struct http_transfer *t);
 void *http_transfer_user(const struct http_transfer *t);
 /* Takes the response out of a finished transfer (the transfer keeps an empty one). */

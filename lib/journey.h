@@ -15,6 +15,7 @@
 #include "client.h"
 #include "redirect.h"
 #include "result.h"
+#include "schedule.h"
 #include "verdict.h"
 
 struct discovery {
@@ -40,6 +41,7 @@ struct discovery {
     uint64_t rng;          /* SRV weighted choice */
     bool has_deadline;
     struct timespec deadline;
+    struct schedule schedule; /* requests started ahead of their turn (schedule.h) */
 };
 
 /* Milliseconds left before the deadline (LONG_MAX without one; 0 when past). */

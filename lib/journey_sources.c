@@ -158,23 +158,21 @@ static int judge_probe(struct discovery *d, const struct candidate *cand,
 
 int journey_run_probe(struct discovery *d, const struct candidate *cand, struct verdict *v)
 {
-    /* No body, no credentials, no cookies, nothing followed: http.c refuses them for it. */
-    struct http_request req = {.url = cand->url, .http_probe = true};
-    struct http_response resp = {0};
-    d->http_opts.timeout_ms = journey_attempt_timeout(d);
+    struct fetch f;
     int rc = 0;
-    if (http_perform(d->client->http, &d->http_opts, &req, &resp) < 0) {
-        if (resp.outcome == HTTP_FAIL_NOMEM)
+    if (schedule_fetch(d, cand, false, &f) < 0) {
+        if (f.resp.outcome == HTTP_FAIL_NOMEM)
             rc = -1;
         else
             verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
     } else {
-        rc = judge_probe(d, cand, &resp, v);
+        rc = judge_probe(d, cand, &f.resp, v);
+        schedule_annotate(&f, v);
     }
     if (rc == 0)
-        rc = journey_add_step(d, cand, cand->url, (int)resp.status, resp.elapsed_ms, STEP_AUTH_NONE,
-                              v);
-    http_response_free(&resp);
+        rc = journey_add_step(d, cand, cand->url, (int)f.resp.status, f.resp.elapsed_ms,
+                              STEP_AUTH_NONE, v);
+    http_response_free(&f.resp);
     return rc;
 }
 

@@ -28,6 +28,10 @@ const char *step_decision_name(enum step_decision decision)
         return "refused-consent";
     case STEP_RETRY_AFTER_TIMEOUT:
         return "retry-after-timeout";
+    case STEP_CANCELLED:
+        return "cancelled";
+    case STEP_HELD:
+        return "held";
     }
     return "stop";
 }

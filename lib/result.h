@@ -23,6 +23,9 @@ enum step_decision {
     STEP_RESTART_WITH_ADDRESS, /* redirectAddr: the journey starts over for the new address */
     STEP_REFUSED_CONSENT,      /* a host needing consent did not get it: nothing was sent */
     STEP_RETRY_AFTER_TIMEOUT,  /* the same request again (--retries) */
+    /* Added with parallel probing (doc/decisions.md "Client journey"). */
+    STEP_CANCELLED, /* still running when the pass was decided, or given up (no connection) */
+    STEP_HELD,      /* answered ahead of its turn; not used, an earlier candidate decided */
 };
 
 enum step_auth {

@@ -50,6 +50,8 @@ struct tool_options {
     int retries;      /* -1: the library's default */
     long deadline_ms; /* 0: none */
     const char *o365_url;
+    bool sequential;  /* one attempt at a time (Outlook's way) */
+    long stagger_ms;  /* -1: the library's default */
     const char *config; /* the file the options came from too, or NULL */
     char **owned;       /* strings read from the config file, freed by tool_options_free() */
     size_t nowned;

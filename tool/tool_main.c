@@ -82,6 +82,10 @@ static int configure_journey(ad_client *client, const struct tool_options *o)
         rc = ad_client_set_deadline_ms(client, o->deadline_ms);
     if (rc == AD_OK && o->seeded)
         rc = ad_client_set_srv_seed(client, o->seed);
+    if (rc == AD_OK && o->stagger_ms >= 0)
+        rc = ad_client_set_stagger_ms(client, o->stagger_ms);
+    if (rc == AD_OK)
+        rc = ad_client_set_sequential(client, o->sequential);
     if (rc == AD_OK)
         rc = ad_client_prefer_local_xml(client, o->prefer_local_xml);
     if (rc == AD_OK)

@@ -38,6 +38,8 @@ enum option_id {
     OPT_PREFER_LOCAL_XML,
     OPT_RETRIES,
     OPT_SEED,
+    OPT_SEQUENTIAL,
+    OPT_STAGGER,
 };
 
 struct option_spec {
@@ -77,6 +79,10 @@ static const struct option_spec option_table[] = {
     {"prefer-local-xml", NULL, OPT_PREFER_LOCAL_XML, "try --local-xml first, before the network"},
     {"retries", "N", OPT_RETRIES, "retries of an attempt that timed out, 0..10 (default 0)"},
     {"seed", "N", OPT_SEED, "seed of the SRV weighted choice, for a repeatable order"},
+    {"sequential", NULL, OPT_SEQUENTIAL,
+     "one attempt at a time, in order (default: overlap them, order still decides)"},
+    {"stagger", "MS", OPT_STAGGER,
+     "start the next candidate after MS ms of silence, 0..60000 (default 250)"},
     {"timeout", "SECONDS", OPT_TIMEOUT, "per-attempt timeout, fractions allowed (default 10)"},
     {"user", "NAME", OPT_USER, "user name to authenticate as (default: the address)"},
     {"version", NULL, OPT_VERSION, "show the version and exit"},
@@ -229,6 +235,15 @@ static int apply_journey_option(int id, const char *arg, struct tool_options *op
         opts->seeded = true;
         opts->seed = (unsigned long)n;
         break;
+    case OPT_SEQUENTIAL:
+        opts->sequential = true;
+        break;
+    case OPT_STAGGER:
+        if ((opts->stagger_ms = parse_count(arg, 0, 60000)) < 0) {
+            tool_error("--stagger: '%s' is not a number of milliseconds in 0..60000", arg);
+            return EXIT_USAGE;
+        }
+        break;
     default:
         return EXIT_USAGE;
     }
@@ -343,6 +358,7 @@ int tool_parse_options(int argc, char **argv, struct tool_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->max_redirects = -1;
     opts->retries = -1;
+    opts->stagger_ms = -1;
     /* curl's model: the file first, then the command line, which wins for single values. */
     const char *config = config_in_argv(argc, argv);
     int status = tool_read_config(config, opts, config != NULL);

@@ -43,6 +43,8 @@ static void log_step(FILE *out, const ad_result *r, size_t i)
             ad_result_step_elapsed_ms(r, i), ad_result_step_reason(r, i));
     if (strcmp(decision, "success") == 0)
         fprintf(out, "Autodiscover to %s succeeded (0x00000000)\n", url);
+    else if (strcmp(decision, "held") == 0)
+        fprintf(out, "Autodiscover to %s not used (answered ahead of its turn)\n", url);
     else if (strcmp(decision, "retry-with-credentials") != 0)
         fprintf(out, "Autodiscover to %s FAILED (%s)\n", url, *code ? code : "0x80004005");
 }

@@ -30,7 +30,7 @@ make_cert() {
         -CAcreateserial -days 2 -extfile "$tmp/$name.ext" -out "$tmp/$name.pem" 2>/dev/null
 }
 make_ca
-make_cert good autodiscover.contoso.test '*.contoso.test' '*.provider.test' '*.hoster.test' \
+make_cert good autodiscover.contoso.test contoso.test '*.contoso.test' '*.provider.test' '*.hoster.test' \
     '*.fabrikam.test'
 make_cert wrong wrong-name.test
 

@@ -10,6 +10,7 @@ is appended to LOG as one JSON line: port, host, method, path, content type, whe
 Authorization or Cookie header came, what Basic decoded to, the address in the body.
 POST without credentials: 401 Basic. With bob:s3cret-pw: settings for bob@contoso.test and
 for any address on a host outside contoso.test, ErrorCode 500 for any other address.
+Some addresses are answered late by one host (SLOW).
 Before authentication some addresses get a redirect (see REDIRECTS and redirect_for()).
 The http port answers GET by Host: autodiscover.probe.test 302 to ad.provider.test,
 autodiscover.probehttp.test 302 to an http URL, anything else 200 with a body.
@@ -21,6 +22,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 USER, PASSWORD = "bob@contoso.test", "s3cret-pw"
@@ -58,6 +60,19 @@ HTTP_REDIRECTS = {
     "redir302@contoso.test": (302, "https://eu.provider.test/Autodiscover/bob/Autodiscover.xml"),
     "badpath@contoso.test": (302, "https://eu.provider.test/owa/"),
     "httploc@contoso.test": (301, "http://eu.provider.test/autodiscover/autodiscover.xml"),
+}
+
+# address -> (host, seconds): that host answers that address late, after the TLS handshake
+# (a live server that is slow, not a black hole). Settings are served for these addresses.
+SLOW = {
+    "slow@contoso.test": ("contoso.test", 1.0),
+    "slowmove@contoso.test": ("contoso.test", 1.0),
+}
+
+# address -> (host, status, Location): an HTTP redirect from that host only.
+HOST_REDIRECTS = {
+    "slowmove@contoso.test": ("contoso.test", 302,
+                              "https://eu.provider.test/autodiscover/autodiscover.xml"),
 }
 
 log_lock = threading.Lock()
@@ -135,6 +150,11 @@ class Handler(BaseHTTPRequestHandler):
         m = re.search(rb"<EMailAddress>([^<]*)</EMailAddress>", body)
         address = m.group(1).decode() if m else ""
         host = (self.headers.get("Host") or "").split(":")[0]
+        if address in SLOW and SLOW[address][0] == host:
+            time.sleep(SLOW[address][1])
+        if address in HOST_REDIRECTS and HOST_REDIRECTS[address][0] == host:
+            self.answer(HOST_REDIRECTS[address][1], b"", [("Location", HOST_REDIRECTS[address][2])])
+            return
         if host.endswith("contoso.test") and address in HTTP_REDIRECTS:
             status, location = HTTP_REDIRECTS[address]
             self.answer(status, b"", [("Location", location)])
@@ -146,7 +166,7 @@ class Handler(BaseHTTPRequestHandler):
         if decoded != USER + ":" + PASSWORD:
             self.answer(401, b"", [("WWW-Authenticate", 'Basic realm="contoso"')])
             return
-        known = address == USER or not host.endswith("contoso.test")
+        known = address == USER or address in SLOW or not host.endswith("contoso.test")
         doc = SETTINGS.replace(USER, address) if known else ERROR_500
         self.answer(200, doc.encode(), [("Content-Type", "text/xml; charset=utf-8")])
 

@@ -215,6 +215,8 @@ static void test_dns_step_shape(void)
     CHECK_STR(step_decision_name(STEP_FOLLOW_REDIRECT), "follow-redirect");
     CHECK_STR(step_decision_name(STEP_RESTART_WITH_ADDRESS), "restart-with-address");
     CHECK_STR(step_decision_name(STEP_RETRY_AFTER_TIMEOUT), "retry-after-timeout");
+    CHECK_STR(step_decision_name(STEP_CANCELLED), "cancelled");
+    CHECK_STR(step_decision_name(STEP_HELD), "held");
     ad_result_free(r);
 }
 

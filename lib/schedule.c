@@ -1,0 +1,343 @@
+#include "schedule.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "journey.h"
+#include "trust.h"
+
+#define POX_CONTENT_TYPE "text/xml; charset=utf-8"
+#define IDLE_WAIT_MS 1000L
+
+static long ms_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
+}
+
+/* The request of a candidate: the POX POST, or the probe's bare GET. */
+static void request_for(const struct discovery *d, enum candidate_kind kind, const char *url,
+                        bool with_credentials, struct http_request *req)
+{
+    const ad_client *c = d->client;
+    if (kind == CANDIDATE_PROBE) {
+        /* No body, no credentials, no cookies, nothing followed: http.c refuses them for it. */
+        *req = (struct http_request){.url = url, .http_probe = true};
+        return;
+    }
+    *req = (struct http_request){
+        .url = url,
+        .body = d->request.data,
+        .body_len = d->request.len,
+        .content_type = POX_CONTENT_TYPE,
+        .username = with_credentials ? (c->username ? c->username : d->addr.email) : NULL,
+        .password = with_credentials ? c->password : NULL,
+    };
+}
+
+static struct http_transfer *start_transfer(struct discovery *d, enum candidate_kind kind,
+                                            const char *url, bool with_credentials, void *user)
+{
+    struct http_request req;
+    request_for(d, kind, url, with_credentials, &req);
+    d->http_opts.timeout_ms = journey_attempt_timeout(d);
+    struct http_transfer *t = http_start(d->client->http, &d->http_opts, &req, user);
+    if (t) {
+        clock_gettime(CLOCK_MONOTONIC, &d->schedule.last_start);
+        d->schedule.started_any = true;
+    }
+    return t;
+}
+
+/* The request started ahead for (kind, url, credentials) and not yet taken, or NULL. */
+static struct ahead *find_ahead(struct schedule *s, enum candidate_kind kind, const char *url,
+                                bool with_credentials)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct ahead *a = &s->ahead[i];
+        if (!a->taken && a->kind == kind && a->with_credentials == with_credentials &&
+            strcasecmp(a->url, url) == 0)
+            return a;
+    }
+    return NULL;
+}
+
+static bool started_ahead(const struct schedule *s, const struct candidate *c)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->ahead[i].kind == c->kind && strcasecmp(s->ahead[i].url, c->url) == 0)
+            return true;
+    return false;
+}
+
+/* What may start before its turn: nothing that needs consent, a state or a file. */
+static bool may_start_ahead(const struct discovery *d, const struct candidate *c)
+{
+    if (c->kind == CANDIDATE_PROBE)
+        return true;
+    return c->kind == CANDIDATE_POST && !c->needs_consent && !c->untrusted && c->host &&
+           !trust_host_problem(d->client->psl, c->host) &&
+           !string_set_contains(&d->visited_urls, c->url);
+}
+
+/* The first candidate after the engine's current one that may start ahead, or NULL. */
+static const struct candidate *next_to_start(const struct discovery *d)
+{
+    const struct candidate_queue *q = &d->queue;
+    for (size_t i = q->next; i < q->count; i++)
+        if (may_start_ahead(d, &q->items[i]) && !started_ahead(&d->schedule, &q->items[i]))
+            return &q->items[i];
+    return NULL;
+}
+
+static const struct ahead *held_settings(const struct schedule *s)
+{
+    for (size_t i = 0; i < s->count; i++)
+        if (s->ahead[i].settings)
+            return &s->ahead[i];
+    return NULL;
+}
+
+/* 0 (started, or not: the engine will run it in its turn and see why) or -1 (OOM). */
+static int start_ahead(struct discovery *d, unsigned method, enum candidate_kind kind,
+                       const char *url, bool with_credentials)
+{
+    struct schedule *s = &d->schedule;
+    if (s->count == SCHEDULE_MAX_AHEAD)
+        return 0;
+    struct ahead *a = &s->ahead[s->count];
+    *a = (struct ahead){.method = method, .kind = kind, .with_credentials = with_credentials};
+    if (!(a->url = strdup(url)))
+        return -1;
+    if (!(a->transfer = start_transfer(d, kind, url, with_credentials, a))) {
+        free(a->url);
+        a->url = NULL;
+        return 0;
+    }
+    a->started = s->last_start;
+    s->count++;
+    return 0;
+}
+
+/* Whether the latest request of the pass was started ahead and has failed already. */
+static bool latest_failed(const struct schedule *s)
+{
+    if (s->count == 0)
+        return false;
+    const struct ahead *a = &s->ahead[s->count - 1];
+    bool latest =
+        a->started.tv_sec == s->last_start.tv_sec && a->started.tv_nsec == s->last_start.tv_nsec;
+    return latest && a->done && !a->settings;
+}
+
+/* Starts the next candidates whose time has come (see schedule.h). 0 or -1 (OOM). */
+static int start_due(struct discovery *d)
+{
+    struct schedule *s = &d->schedule;
+    if (d->client->sequential || held_settings(s))
+        return 0;
+    const struct candidate *c;
+    while ((c = next_to_start(d)) &&
+           (ms_since(&s->last_start) >= d->client->stagger_ms || latest_failed(s))) {
+        size_t before = s->count;
+        if (start_ahead(d, c->method, c->kind, c->url, false) < 0)
+            return -1;
+        if (s->count == before)
+            break; /* not started: try again at the next turn of the engine */
+    }
+    return 0;
+}
+
+/* A request started ahead has finished: judge it, and go on to credentials after a 401. */
+static int on_ahead_done(struct discovery *d, struct http_transfer *t)
+{
+    struct ahead *a = http_transfer_user(t);
+    http_transfer_take_response(t, &a->resp);
+    http_transfer_free(t);
+    a->transfer = NULL;
+    a->done = true;
+    clock_gettime(CLOCK_MONOTONIC, &a->done_at);
+    if (a->kind != CANDIDATE_POST)
+        return 0;
+    struct verdict v = {.outcome = OUTCOME_UNREACHABLE};
+    struct pox_response answer = {0};
+    verdict_judge(&a->resp, a->with_credentials, d->client->password != NULL, &answer, &v);
+    pox_response_free(&answer);
+    a->settings = v.outcome == OUTCOME_SETTINGS;
+    /*
+     * The switcheroo guard (discover.c) as far as it can be known now: a Negotiate/NTLM
+     * challenge from an earlier candidate that is still running is not known yet.
+     */
+    bool guarded =
+        d->seen_strong_auth && !d->client->allow_basic_after_redirect && !a->resp.offers_strong;
+    if (v.outcome == OUTCOME_NEEDS_AUTH && !guarded)
+        return start_ahead(d, a->method, a->kind, a->url, true);
+    return 0;
+}
+
+/* Whether to give the head up: see schedule.h. */
+static const struct ahead *reason_to_cancel(const struct discovery *d,
+                                            const struct http_transfer *head)
+{
+    const struct ahead *winner = held_settings(&d->schedule);
+    if (d->client->sequential || !winner || http_transfer_age_ms(head) < SCHEDULE_GRACE_MS ||
+        http_transfer_connected(head))
+        return NULL;
+    return winner;
+}
+
+static void cancel_head(struct http_transfer *head, const struct ahead *winner, bool tls,
+                        struct fetch *out)
+{
+    long age = http_transfer_age_ms(head);
+    http_transfer_free(head);
+    out->resp.outcome = HTTP_FAIL_CANCELLED;
+    out->resp.elapsed_ms = age;
+    if (asprintf(&out->resp.detail,
+                 "given up after %ld ms without a %s connection: %s (later in the order) "
+                 "already held settings",
+                 age, tls ? "TLS" : "TCP", method_name(winner->method)) < 0)
+        out->resp.detail = NULL; /* the verdict then says "transfer failed" */
+}
+
+/* How long to wait for a transfer before the next decision is due. */
+static long wait_ms(const struct discovery *d, const struct http_transfer *head)
+{
+    const struct schedule *s = &d->schedule;
+    long wait = IDLE_WAIT_MS;
+    if (d->client->sequential)
+        return wait;
+    if (held_settings(s)) {
+        long left = SCHEDULE_GRACE_MS - http_transfer_age_ms(head);
+        if (left < wait)
+            wait = left;
+    } else if (next_to_start(d)) {
+        long left = d->client->stagger_ms - ms_since(&s->last_start);
+        if (left < wait)
+            wait = left;
+    }
+    return wait < 1 ? 1 : wait;
+}
+
+/* Waits for head, starting and collecting the others meanwhile. 0 or -1. */
+static int drive(struct discovery *d, struct http_transfer *head, bool tls, struct fetch *out)
+{
+    for (;;) {
+        if (start_due(d) < 0) {
+            http_transfer_free(head);
+            out->resp.outcome = HTTP_FAIL_NOMEM;
+            return -1;
+        }
+        const struct ahead *winner = reason_to_cancel(d, head);
+        if (winner) {
+            cancel_head(head, winner, tls, out);
+            return 0;
+        }
+        struct http_transfer *t = NULL;
+        if (http_wait_for(d->client->http, wait_ms(d, head), &t) < 0) {
+            http_transfer_free(head);
+            return -1;
+        }
+        if (t == head) {
+            http_transfer_take_response(head, &out->resp);
+            http_transfer_free(head);
+            return out->resp.outcome == HTTP_FAIL_NOMEM ? -1 : 0;
+        }
+        if (t && on_ahead_done(d, t) < 0) {
+            http_transfer_free(head);
+            out->resp.outcome = HTTP_FAIL_NOMEM;
+            return -1;
+        }
+    }
+}
+
+int schedule_fetch(struct discovery *d, const struct candidate *cand, bool with_credentials,
+                   struct fetch *out)
+{
+    memset(out, 0, sizeof *out);
+    struct ahead *a = find_ahead(&d->schedule, cand->kind, cand->url, with_credentials);
+    struct http_transfer *head;
+    if (a) {
+        a->taken = true;
+        if (a->done) {
+            out->resp = a->resp;
+            memset(&a->resp, 0, sizeof a->resp);
+            long held = ms_since(&a->done_at);
+            out->held_ms = held > 0 ? held : 1;
+            return 0;
+        }
+        head = a->transfer;
+        a->transfer = NULL;
+    } else {
+        head = start_transfer(d, cand->kind, cand->url, with_credentials, NULL);
+        if (!head)
+            return -1;
+    }
+    return drive(d, head, cand->kind != CANDIDATE_PROBE, out);
+}
+
+void schedule_annotate(const struct fetch *f, struct verdict *v)
+{
+    if (f->resp.outcome == HTTP_FAIL_CANCELLED)
+        v->decision = STEP_CANCELLED;
+    if (f->held_ms > 0)
+        verdict_amend(v, v->decision,
+                      "answered %ld ms before its turn (held: an earlier candidate was pending)",
+                      f->held_ms);
+}
+
+/* The step of a request started ahead and never used. */
+static int record_unused(struct discovery *d, struct ahead *a)
+{
+    struct verdict v = {.code = OUTLOOK_CODE_NONE};
+    long elapsed = a->resp.elapsed_ms;
+    if (a->done) {
+        v.decision = STEP_HELD;
+        if (a->resp.outcome == HTTP_DONE)
+            snprintf(v.reason, sizeof v.reason,
+                     "held: answered HTTP %ld%s ahead of its turn; not used, an earlier "
+                     "candidate decided first",
+                     a->resp.status, a->settings ? " with settings" : "");
+        else
+            snprintf(v.reason, sizeof v.reason,
+                     "held: failed ahead of its turn (%s); not used, an earlier candidate "
+                     "decided first",
+                     a->resp.detail ? a->resp.detail : "transfer failed");
+    } else {
+        elapsed = http_transfer_age_ms(a->transfer);
+        http_transfer_free(a->transfer);
+        a->transfer = NULL;
+        v.decision = STEP_CANCELLED;
+        snprintf(v.reason, sizeof v.reason,
+                 "cancelled after %ld ms: still running when an earlier candidate decided",
+                 elapsed);
+    }
+    struct candidate c = {.method = a->method, .kind = a->kind, .url = a->url};
+    return journey_add_step(d, &c, a->url, (int)a->resp.status, elapsed,
+                            a->with_credentials ? STEP_AUTH_BASIC : STEP_AUTH_NONE, &v);
+}
+
+int schedule_end_pass(struct discovery *d)
+{
+    struct schedule *s = &d->schedule;
+    int rc = 0;
+    for (size_t i = 0; i < s->count && rc == 0; i++)
+        if (!s->ahead[i].taken)
+            rc = record_unused(d, &s->ahead[i]);
+    schedule_free(s);
+    return rc;
+}
+
+void schedule_free(struct schedule *s)
+{
+    for (size_t i = 0; i < s->count; i++) {
+        struct ahead *a = &s->ahead[i];
+        http_transfer_free(a->transfer); /* stops it if it still runs */
+        http_response_free(&a->resp);
+        free(a->url);
+    }
+    memset(s, 0, sizeof *s);
+}
