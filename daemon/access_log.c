@@ -39,7 +39,7 @@ void access_log_close(struct access_log *log)
 }
 
 /* Copies s into out with %XX escapes; "-" for NULL or empty. */
-static void escape_field(const char *s, char *out, size_t outlen)
+void access_log_escape(const char *s, char *out, size_t outlen)
 {
     static const char hex[] = "0123456789ABCDEF";
     if (!s || !*s) {
@@ -67,10 +67,10 @@ size_t access_log_format(const struct access_entry *e, char *buf, size_t buflen)
     gmtime_r(&e->when.tv_sec, &tm);
     size_t w = strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     snprintf(when + w, sizeof when - w, ".%06ldZ", e->when.tv_nsec / 1000);
-    escape_field(e->host, host, sizeof host);
-    escape_field(e->method, method, sizeof method);
-    escape_field(e->path, path, sizeof path);
-    escape_field(e->user, user, sizeof user);
+    access_log_escape(e->host, host, sizeof host);
+    access_log_escape(e->method, method, sizeof method);
+    access_log_escape(e->path, path, sizeof path);
+    access_log_escape(e->user, user, sizeof user);
     int n = snprintf(buf, buflen, "%s %s %s %s %s %d %s %zu %lld\n", when,
                      e->client && *e->client ? e->client : "-", host, method, path, e->status, user,
                      e->bytes_out, e->elapsed_us);

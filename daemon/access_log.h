@@ -34,6 +34,8 @@ struct access_log *access_log_open(const char *path);
 void access_log_close(struct access_log *log);
 /* Formats one line into buf (always NUL-terminated); returns its length. */
 size_t access_log_format(const struct access_entry *e, char *buf, size_t buflen);
+/* Copies s into out with the %XX escapes above; "-" for NULL or empty. Also for syslog. */
+void access_log_escape(const char *s, char *out, size_t outlen);
 /* 0, or -1 when the write failed. log may be NULL (no access log configured). */
 int access_log_write(struct access_log *log, const struct access_entry *e);
 

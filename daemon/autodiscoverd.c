@@ -6,6 +6,10 @@
  * The main thread only handles signals (sigwait: no async handlers): HUP reloads the
  * configuration into a new server generation and keeps the old one if anything fails,
  * TERM and INT drain and exit. Requests run in libmicrohttpd's thread pool.
+ *
+ * Start-up order: read the configuration, open the directory and logs, read the
+ * certificates and bind (as root when ports below 1024 need it), then drop to `user`,
+ * detach, start the threads and tell the service manager READY=1.
  */
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +23,8 @@
 
 #include "config.h"
 #include "log.h"
+#include "notify.h"
+#include "privdrop.h"
 #include "server.h"
 
 #define DRAIN_SECONDS 10u
@@ -29,13 +35,18 @@ static void usage(void)
     exit(2);
 }
 
-/* A reload or the start: a new generation from the file, or NULL (reason logged). */
-static struct server *load(const char *path, bool started, char *err, size_t errlen)
+/*
+ * A reload (previous: the running generation, whose sockets are reused) or the start
+ * (previous NULL): a new generation from the file, or NULL with the reason in err.
+ */
+static struct server *load(const char *path, const struct server *previous, char *err,
+                           size_t errlen)
 {
+    bool started = previous != NULL;
     struct config *conf = config_parse_file(path, err, errlen);
     if (!conf)
         return NULL;
-    struct server *srv = server_prepare(conf, err, errlen);
+    struct server *srv = server_prepare(conf, previous, err, errlen);
     if (!srv)
         return NULL;
     if (started && server_start(srv, err, errlen) < 0) {
@@ -107,9 +118,19 @@ int main(int argc, char **argv)
 
     log_init("autodiscoverd", true, verbose);
     char err[1024];
-    struct server *srv = load(conf_path, false, err, sizeof err);
+    if (notify_init(err, sizeof err) < 0)
+        fatalx("%s", err);
+    struct server *srv = load(conf_path, NULL, err, sizeof err);
     if (!srv)
         fatalx("%s", err);
+    /* Copied: a reload replaces the configuration, but the process keeps its user. */
+    char user[256] = "";
+    const char *wanted = server_config(srv)->user;
+    if (wanted) {
+        snprintf(user, sizeof user, "%s", wanted);
+        if (privdrop_to_user(user, err, sizeof err) < 0)
+            fatalx("%s", err);
+    }
     if (!foreground) {
         if (daemon(0, 0) < 0)
             fatalx("daemon: %s", strerror(errno));
@@ -117,7 +138,8 @@ int main(int argc, char **argv)
     }
     if (server_start(srv, err, sizeof err) < 0)
         fatalx("%s", err);
-    log_info("started");
+    log_info("started%s%s", user[0] ? " as user " : "", user);
+    notify_send("READY=1");
 
     for (;;) {
         int sig;
@@ -125,16 +147,23 @@ int main(int argc, char **argv)
             continue;
         if (sig == SIGHUP) {
             log_info("reloading %s", conf_path);
-            struct server *fresh = load(conf_path, true, err, sizeof err);
+            notify_reloading();
+            struct server *fresh = load(conf_path, srv, err, sizeof err);
             if (!fresh) {
                 log_warnx("reload failed, keeping the running configuration: %s", err);
+                notify_send("READY=1");
                 continue;
             }
+            const char *now_wanted = server_config(fresh)->user;
+            if (strcmp(now_wanted ? now_wanted : "", user) != 0)
+                log_warnx("user changed in the configuration: takes effect at the next start");
             server_stop(srv, DRAIN_SECONDS);
             srv = fresh;
             log_info("reloaded");
+            notify_send("READY=1");
         } else {
             log_info("shutting down");
+            notify_send("STOPPING=1");
             server_stop(srv, DRAIN_SECONDS);
             return 0;
         }

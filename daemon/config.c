@@ -44,6 +44,7 @@ struct parser {
     struct config_listener *listener; /* the open listen block */
     struct config_host implicit;      /* the role directives written in the listen block */
     struct config_host *host;         /* where role directives go: implicit, or a host block */
+    unsigned numbers_set;             /* top-level numbers given, one bit per directive */
     char *err;
     size_t errlen;
     bool failed;
@@ -187,6 +188,37 @@ static int apply_max_body(struct parser *p, const struct arg *args)
     return 0;
 }
 
+/* Numbers for which 0 is a value: "given" is tracked in p->numbers_set. */
+static int set_number_once(struct parser *p, unsigned *slot, unsigned bit, const struct arg *a,
+                           const char *directive)
+{
+    if (p->numbers_set & bit)
+        return parse_error(p, a->line, "duplicate %s", directive);
+    p->numbers_set |= bit;
+    *slot = (unsigned)a->number;
+    return 0;
+}
+
+static int apply_cred_cache_ttl(struct parser *p, const struct arg *args)
+{
+    return set_number_once(p, &p->conf->cred_cache_ttl, 1u, &args[0], "credential-cache-ttl");
+}
+
+static int apply_auth_failure_limit(struct parser *p, const struct arg *args)
+{
+    return set_number_once(p, &p->conf->auth_failure_limit, 2u, &args[0], "auth-failure-limit");
+}
+
+static int apply_auth_failure_window(struct parser *p, const struct arg *args)
+{
+    return set_number_once(p, &p->conf->auth_failure_window, 4u, &args[0], "auth-failure-window");
+}
+
+static int apply_user(struct parser *p, const struct arg *args)
+{
+    return set_string_once(p, &p->conf->user, &args[0], "user");
+}
+
 static int apply_listen(struct parser *p, const struct arg *args)
 {
     struct config *conf = p->conf;
@@ -274,7 +306,8 @@ static int apply_role(struct parser *p, const struct arg *args)
 {
     static const char *const names[] = {[ROLE_SERVICE] = "service",
                                         [ROLE_REDIRECTOR] = "redirector",
-                                        [ROLE_ROUTER] = "router"};
+                                        [ROLE_ROUTER] = "router",
+                                        [ROLE_ADMIN] = "admin"};
     if (p->host->role_set)
         return parse_error(p, args[0].line, "duplicate role");
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
@@ -285,7 +318,8 @@ static int apply_role(struct parser *p, const struct arg *args)
         }
     }
     return parse_error(p, args[0].line,
-                       "role: \"%s\" is not one of service, redirector, router", args[0].text);
+                       "role: \"%s\" is not one of service, redirector, router, admin",
+                       args[0].text);
 }
 
 static int apply_route_mode(struct parser *p, const struct arg *args)
@@ -327,6 +361,10 @@ static const struct directive directives[] = {
     {"directory", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_directory},
     {"access-log", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_access_log},
     {"max-body", BLOCK_TOP, 1, {ARG_NUMBER}, 1, XMLSAFE_REQUEST_MAX_BYTES, false, apply_max_body},
+    {"user", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_user},
+    {"credential-cache-ttl", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 3600, false, apply_cred_cache_ttl},
+    {"auth-failure-limit", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 1000, false, apply_auth_failure_limit},
+    {"auth-failure-window", BLOCK_TOP, 1, {ARG_NUMBER}, 1, 86400, false, apply_auth_failure_window},
     {"listen", BLOCK_TOP, 2, {ARG_STRING, ARG_NUMBER}, 1, 65535, true, apply_listen},
     {"host", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, true, apply_host},
     {"tls-certificate", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,
@@ -344,7 +382,10 @@ static const char *block_name(enum block b)
 
 const char *config_role_name(enum config_role role)
 {
-    return role == ROLE_REDIRECTOR ? "redirector" : role == ROLE_ROUTER ? "router" : "service";
+    return role == ROLE_REDIRECTOR ? "redirector"
+           : role == ROLE_ROUTER   ? "router"
+           : role == ROLE_ADMIN    ? "admin"
+                                   : "service";
 }
 
 /* --- statements --- */
@@ -443,10 +484,10 @@ static int check_host(struct parser *p, const struct config_listener *l,
         return parse_error(p, h->line,
                            "%s: a host certificate needs the listener's default tls-certificate",
                            what);
-    if (!l->tls_certificate && h->role != ROLE_REDIRECTOR)
+    if (!l->tls_certificate && h->role != ROLE_REDIRECTOR && h->role != ROLE_ADMIN)
         return parse_error(p, h->line,
                            "%s: tls-certificate missing (a plain HTTP listener may only carry the "
-                           "redirector role, not %s)",
+                           "redirector or admin role, not %s)",
                            what, config_role_name(h->role));
     if (h->role == ROLE_REDIRECTOR && !h->redirect_to)
         return parse_error(p, h->line, "%s: role redirector needs redirect-to", what);
@@ -523,6 +564,9 @@ struct config *config_parse_string(const char *name, const char *text, char *err
     p.conf->connection_limit = CONFIG_DEFAULT_CONNECTION_LIMIT;
     p.conf->per_ip_limit = CONFIG_DEFAULT_PER_IP_LIMIT;
     p.conf->timeout_seconds = CONFIG_DEFAULT_TIMEOUT_SECONDS;
+    p.conf->cred_cache_ttl = CONFIG_DEFAULT_CRED_CACHE_TTL;
+    p.conf->auth_failure_limit = CONFIG_DEFAULT_AUTH_FAILURE_LIMIT;
+    p.conf->auth_failure_window = CONFIG_DEFAULT_AUTH_FAILURE_WINDOW;
     int block_line = 0;
     if (next_token(&p, t) < 0)
         goto fail;
@@ -628,6 +672,7 @@ void config_free(struct config *conf)
     free(conf->path);
     free(conf->directory);
     free(conf->access_log);
+    free(conf->user);
     free(conf);
 }
 

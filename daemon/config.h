@@ -22,12 +22,16 @@
 #define CONFIG_DEFAULT_CONNECTION_LIMIT 1024u
 #define CONFIG_DEFAULT_PER_IP_LIMIT 64u
 #define CONFIG_DEFAULT_TIMEOUT_SECONDS 30u
+#define CONFIG_DEFAULT_CRED_CACHE_TTL 60u
+#define CONFIG_DEFAULT_AUTH_FAILURE_LIMIT 5u
+#define CONFIG_DEFAULT_AUTH_FAILURE_WINDOW 60u
 
 /* What a host does with a request (doc/autodiscoverd.md, "Roles"). */
 enum config_role {
     ROLE_SERVICE,    /* authenticated POX answers from the directory (the default) */
     ROLE_REDIRECTOR, /* port 80: GET of the POX path -> 302 to redirect-to; nothing else */
     ROLE_ROUTER,     /* hosted domains -> the pod serving their tenant; no credentials */
+    ROLE_ADMIN,      /* GET /metrics and /healthz only, for the operator (loopback) */
 };
 
 /* How a router sends a client to the pod. */
@@ -56,7 +60,7 @@ struct config_host {
 /*
  * A listening socket. With tls_certificate it speaks HTTPS and that certificate is the
  * default one (clients without SNI, or naming no host of the listener); without it, plain
- * HTTP, where only the redirector role is allowed. hosts[0] answers requests whose Host
+ * HTTP, where only the redirector and admin roles are allowed. hosts[0] answers requests whose Host
  * header (or SNI name) matches no host: the implicit host when the listener has role
  * directives of its own or no host blocks, else the first host block.
  */
@@ -75,6 +79,10 @@ struct config {
     char *directory;  /* "sqlite:/path" */
     char *access_log; /* NULL: no access log */
     size_t max_body;
+    char *user;                   /* drop privileges to this user after start; NULL: stay */
+    unsigned cred_cache_ttl;      /* seconds a verified password is remembered; 0: never */
+    unsigned auth_failure_limit;  /* failures per address or account before 429; 0: off */
+    unsigned auth_failure_window; /* seconds */
     /* Not settable yet: fixed defaults, kept here so the server reads them from one place. */
     unsigned connection_limit;
     unsigned per_ip_limit;

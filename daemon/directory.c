@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cred_cache.h"
 #include "dir_sqlite.h"
 #include "password.h"
 
@@ -118,11 +119,41 @@ int directory_add_protocols(struct directory *dir, const char *organisation,
 int directory_verify_password(struct directory *dir, const char *address, const char *password,
                               char *primary, size_t primarylen)
 {
+    return directory_verify_password_cached(dir, NULL, address, password, primary, primarylen,
+                                            NULL);
+}
+
+int directory_verify_password_cached(struct directory *dir, struct cred_cache *cache,
+                                     const char *address, const char *password, char *primary,
+                                     size_t primarylen, bool *cache_hit)
+{
     char hash[PASSWORD_HASH_MAX];
+    if (cache_hit)
+        *cache_hit = false;
     int found = dir->ops->password_hash(dir->impl, address, hash, sizeof hash, primary, primarylen);
     if (found < 0)
         return -1;
+    struct cred_tag tag;
+    bool tagged = found && cache && cred_cache_tag(cache, address, password, hash, &tag) == 0;
+    if (tagged && cred_cache_lookup(cache, &tag)) {
+        if (cache_hit)
+            *cache_hit = true;
+        explicit_bzero(&tag, sizeof tag);
+        return 1;
+    }
     /* The hash lookup runs under the backend's lock; yescrypt runs outside it. */
     bool match = password_verify(password, found ? hash : dir->dummy_hash);
+    if (tagged && match)
+        cred_cache_insert(cache, &tag);
+    explicit_bzero(&tag, sizeof tag);
     return found && match ? 1 : 0;
+}
+
+int directory_ping(struct directory *dir)
+{
+    /* .invalid is reserved (RFC 6761): never an accepted domain, so this only reads. */
+    char *organisation = NULL;
+    int rc = directory_find_domain(dir, "healthz.invalid", &organisation);
+    free(organisation);
+    return rc < 0 ? -1 : 0;
 }

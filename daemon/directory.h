@@ -77,6 +77,20 @@ int directory_add_protocols(struct directory *dir, const char *organisation,
 int directory_verify_password(struct directory *dir, const char *address, const char *password,
                               char *primary, size_t primarylen);
 
+struct cred_cache;
+/*
+ * The same, remembering successes in cache (may be NULL): the stored hash is still read
+ * from the directory every time (a disabled mailbox is not found, a changed hash gives
+ * another cache tag), but a (name, password, hash) verified less than the cache's TTL ago
+ * skips yescrypt. *cache_hit (may be NULL) tells whether that happened.
+ */
+int directory_verify_password_cached(struct directory *dir, struct cred_cache *cache,
+                                     const char *address, const char *password, char *primary,
+                                     size_t primarylen, bool *cache_hit);
+
+/* 0 when the directory answers a lookup, -1 when it fails (for GET /healthz). */
+int directory_ping(struct directory *dir);
+
 /* Lower-cases ASCII letters in place (addresses and domains are stored lower-case). */
 void dir_lowercase(char *s);
 

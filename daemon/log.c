@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
 
 static const char *log_progname = "autodiscoverd";
 static bool log_to_stderr = true;
@@ -67,6 +68,19 @@ void log_debug(const char *fmt, ...)
     va_start(ap, fmt);
     log_vwrite(LOG_DEBUG, NULL, fmt, ap);
     va_end(ap);
+}
+
+void log_auth(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (log_to_stderr)
+        fprintf(stderr, "%s[%ld]: %s\n", log_progname, (long)getpid(), msg);
+    else
+        syslog(LOG_AUTHPRIV | LOG_NOTICE, "%s", msg);
 }
 
 void fatalx(const char *fmt, ...)

@@ -14,6 +14,11 @@ void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
+ * A security event (facility authpriv, priority notice, for fail2ban and the like). On
+ * stderr the line starts "PROGNAME[PID]: " as syslog would write it.
+ */
+void log_auth(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void fatalx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

@@ -27,15 +27,18 @@
 
 #include "access_log.h"
 #include "adbuf.h"
+#include "cred_cache.h"
 #include "directory.h"
 #include "http_auth.h"
 #include "http_query.h"
 #include "http_route.h"
 #include "log.h"
+#include "metrics.h"
 #include "pox_handler.h"
 #include "role_redirector.h"
 #include "role_router.h"
 #include "soap_handler.h"
+#include "throttle.h"
 #include "tls_sni.h"
 #include "v2json_handler.h"
 #include "xmlsafe.h"
@@ -63,6 +66,8 @@ struct server {
     struct config *conf;
     struct directory *dir;
     struct access_log *access_log;
+    struct cred_cache *cred_cache;
+    struct throttle *throttle;
     struct server_listener *listeners;
     size_t nlisteners;
     atomic_uint in_flight; /* requests between their first callback and completion */
@@ -70,15 +75,17 @@ struct server {
 
 struct request {
     struct server *srv;
+    const struct server_listener *listener;
     const struct config_host *vhost; /* chosen by the Host header; its role decides */
-    struct timespec started_real; /* for the log line */
-    struct timespec started_mono; /* for the elapsed time */
+    struct timespec started_real;    /* for the log line */
+    struct timespec started_mono;    /* for the elapsed time */
     char method[16];
     char path[512];
     char host[256];
     char client[INET6_ADDRSTRLEN];
     char user[256];
     enum http_route route;
+    enum metrics_route metrics_route;
     int status;
     size_t bytes_out;
     bool answered;
@@ -94,6 +101,9 @@ static const char text_unauthorized[] = "401 Unauthorized\n";
 static const char text_not_found[] = "404 Not Found\n";
 static const char text_not_allowed[] = "405 Method Not Allowed\n";
 static const char text_too_large[] = "413 Payload Too Large\n";
+static const char text_too_many[] = "429 Too Many Requests\n";
+static const char text_ok[] = "ok\n";
+static const char text_unavailable[] = "503 Service Unavailable\n";
 static const char text_internal[] = "500 Internal Server Error\n";
 
 static enum MHD_Result queue(struct MHD_Connection *conn, struct request *req, int status,
@@ -146,10 +156,27 @@ static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn, struct r
     return queue(conn, req, 401, resp, strlen(text_unauthorized));
 }
 
+/* Throttled (throttle.h): no challenge, so clients do not retry at once with the same secret. */
+static enum MHD_Result answer_throttled(struct MHD_Connection *conn, struct request *req,
+                                        unsigned retry_after)
+{
+    struct MHD_Response *resp = text_response(text_too_many);
+    char seconds[16];
+    snprintf(seconds, sizeof seconds, "%u", retry_after);
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, seconds) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return queue(conn, req, 429, resp, strlen(text_too_many));
+}
+
 static enum MHD_Result answer_not_allowed(struct MHD_Connection *conn, struct request *req)
 {
     struct MHD_Response *resp = text_response(text_not_allowed);
-    const char *allow = req->route == ROUTE_V2JSON ? "GET" : "POST";
+    enum metrics_route r = req->metrics_route;
+    bool get_only =
+        r == METRICS_ROUTE_V2JSON || r == METRICS_ROUTE_HEALTHZ || r == METRICS_ROUTE_METRICS;
+    const char *allow = get_only ? "GET" : "POST";
     if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow) != MHD_YES) {
         MHD_destroy_response(resp);
         resp = NULL;
@@ -302,21 +329,51 @@ static void client_address(struct MHD_Connection *conn, char *out, size_t outlen
         out[0] = '\0';
 }
 
-/* 1 authenticated (req->user set), 0 not, -1 directory failure. */
-static int authenticate(struct MHD_Connection *conn, struct request *req)
+/* The fail2ban line (doc/autodiscoverd.md, "Logs"): the name escaped, never the password. */
+static void log_auth_failure(const struct request *req, const char *user)
 {
+    char escaped[256];
+    access_log_escape(user, escaped, sizeof escaped);
+    log_auth("authentication failure for %s from %s", escaped, req->client[0] ? req->client : "-");
+}
+
+/*
+ * 1 authenticated (req->user set), 0 not, -1 directory failure, -2 throttled with the wait
+ * in *retry_after. Throttled attempts run no yescrypt; failures are counted and logged.
+ */
+static int authenticate(struct MHD_Connection *conn, struct request *req, unsigned *retry_after)
+{
+    struct server *srv = req->srv;
     const char *header =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     struct basic_credentials creds;
     if (http_basic_parse(header, &creds) < 0)
-        return 0;
+        return 0; /* no credentials (the usual first request) or garbage: not a guess */
     int rc = 0;
-    /* The user may log in with an alias; req->user is the mailbox's primary address. */
-    if (strlen(creds.user) < sizeof req->user) {
-        rc = directory_verify_password(req->srv->dir, creds.user, creds.password, req->user,
-                                       sizeof req->user);
-        if (rc != 1)
-            req->user[0] = '\0';
+    *retry_after = throttle_check(srv->throttle, req->client, creds.user);
+    if (*retry_after > 0) {
+        metrics_count(METRICS_AUTH_THROTTLED);
+        log_debug("authentication throttled from %s", req->client);
+        rc = -2;
+    } else if (strlen(creds.user) < sizeof req->user) {
+        /* The user may log in with an alias; req->user is the mailbox's primary address. */
+        bool hit = false;
+        rc = directory_verify_password_cached(srv->dir, srv->cred_cache, creds.user, creds.password,
+                                              req->user, sizeof req->user, &hit);
+        if (rc >= 0) {
+            metrics_count(hit ? METRICS_CACHE_HITS : METRICS_CACHE_MISSES);
+            if (hit)
+                log_debug("credential cache hit for %s", req->user);
+        }
+    }
+    if (rc != 1)
+        req->user[0] = '\0';
+    if (rc == 1) {
+        throttle_success(srv->throttle, creds.user);
+    } else if (rc == 0) {
+        metrics_count(METRICS_AUTH_FAILURES);
+        throttle_failure(srv->throttle, req->client, creds.user);
+        log_auth_failure(req, creds.user);
     }
     basic_credentials_clear(&creds);
     return rc;
@@ -362,6 +419,51 @@ static enum MHD_Result begin_redirector(struct MHD_Connection *conn, struct requ
     }
 }
 
+/* GET /healthz: 200 while the directory answers, else 503; nothing else is said. */
+static enum MHD_Result answer_healthz(struct MHD_Connection *conn, struct request *req)
+{
+    req->metrics_route = METRICS_ROUTE_HEALTHZ;
+    enum http_method_class method = http_method_classify(req->method);
+    if (method != METHOD_GET && strcmp(req->method, "HEAD") != 0)
+        return answer_not_allowed(conn, req);
+    if (directory_ping(req->srv->dir) < 0)
+        return answer_text(conn, req, 503, text_unavailable);
+    return answer_text(conn, req, 200, text_ok);
+}
+
+/* Admin role: /healthz and /metrics, GET only; never offered on the public roles. */
+static enum MHD_Result begin_admin(struct MHD_Connection *conn, struct request *req)
+{
+    if (strcmp(req->path, "/healthz") == 0)
+        return answer_healthz(conn, req);
+    if (strcmp(req->path, "/metrics") != 0)
+        return answer_text(conn, req, 404, text_not_found);
+    req->metrics_route = METRICS_ROUTE_METRICS;
+    if (http_method_classify(req->method) != METHOD_GET && strcmp(req->method, "HEAD") != 0)
+        return answer_not_allowed(conn, req);
+    struct adbuf out;
+    adbuf_init(&out, 1 << 20);
+    if (metrics_render(&out) < 0) {
+        adbuf_free(&out);
+        return answer_text(conn, req, 500, text_internal);
+    }
+    return answer_buffer(conn, req, 200, "text/plain; version=0.0.4; charset=utf-8", &out, NULL);
+}
+
+static enum metrics_route metrics_route_of(enum http_route route)
+{
+    switch (route) {
+    case ROUTE_POX:
+        return METRICS_ROUTE_POX;
+    case ROUTE_SOAP:
+        return METRICS_ROUTE_SOAP;
+    case ROUTE_V2JSON:
+        return METRICS_ROUTE_V2JSON;
+    default:
+        return METRICS_ROUTE_OTHER;
+    }
+}
+
 /* Router: POX POST without credentials (any Authorization header is ignored, never checked). */
 static enum MHD_Result begin_router(struct MHD_Connection *conn, struct request *req)
 {
@@ -376,11 +478,21 @@ static enum MHD_Result begin_router(struct MHD_Connection *conn, struct request 
 /* The first call: everything that can be decided from the headers alone. */
 static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request *req)
 {
-    if (req->vhost->role == ROLE_REDIRECTOR)
+    if (req->vhost->role == ROLE_ADMIN)
+        return begin_admin(conn, req);
+    /* Health checks reach every HTTPS listener, whatever the host's role. */
+    if (req->listener->sni && strcmp(req->path, "/healthz") == 0)
+        return answer_healthz(conn, req);
+    if (req->vhost->role == ROLE_REDIRECTOR) {
+        req->metrics_route = METRICS_ROUTE_REDIRECTOR;
         return begin_redirector(conn, req);
-    if (req->vhost->role == ROLE_ROUTER)
+    }
+    if (req->vhost->role == ROLE_ROUTER) {
+        req->metrics_route = METRICS_ROUTE_ROUTER;
         return begin_router(conn, req);
+    }
     req->route = http_route_match(req->path);
+    req->metrics_route = metrics_route_of(req->route);
     if (req->route == ROUTE_NOT_FOUND)
         return answer_text(conn, req, 404, text_not_found);
     if (req->route == ROUTE_V2JSON)
@@ -388,7 +500,10 @@ static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request
     enum http_method_class method = http_method_classify(req->method);
     if (method == METHOD_OTHER)
         return answer_not_allowed(conn, req);
-    int auth = authenticate(conn, req);
+    unsigned retry_after = 0;
+    int auth = authenticate(conn, req, &retry_after);
+    if (auth == -2)
+        return answer_throttled(conn, req, retry_after);
     if (auth < 0) {
         log_warnx("directory failure while authenticating");
         return answer_text(conn, req, 500, text_internal);
@@ -408,6 +523,8 @@ static struct request *request_new(struct server_listener *sl, struct MHD_Connec
     if (!req)
         return NULL;
     req->srv = srv;
+    req->listener = sl;
+    req->metrics_route = METRICS_ROUTE_OTHER;
     clock_gettime(CLOCK_REALTIME, &req->started_real);
     clock_gettime(CLOCK_MONOTONIC, &req->started_mono);
     snprintf(req->method, sizeof req->method, "%s", method);
@@ -473,6 +590,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
         .elapsed_us = (now.tv_sec - req->started_mono.tv_sec) * 1000000LL +
                       (now.tv_nsec - req->started_mono.tv_nsec) / 1000,
     };
+    metrics_request(req->metrics_route, req->status);
     if (access_log_write(srv->access_log, &e) < 0)
         log_warn("access log write");
     adbuf_free(&req->body);
@@ -546,12 +664,32 @@ static void server_free(struct server *srv)
     }
     free(srv->listeners);
     access_log_close(srv->access_log);
+    cred_cache_free(srv->cred_cache);
+    throttle_free(srv->throttle);
     directory_close(srv->dir);
     config_free(srv->conf);
     free(srv);
 }
 
-struct server *server_prepare(struct config *conf, char *err, size_t errlen)
+/*
+ * The socket of previous's listener on the same address and port, duplicated, or -1. A
+ * reload keeps its sockets this way: no new bind, so it works after privileges were
+ * dropped (a port below 1024, or SO_REUSEPORT's same-user rule), and no queued connection
+ * is lost when the old generation goes.
+ */
+static int inherit_socket(const struct server *previous, const struct config_listener *l)
+{
+    for (size_t i = 0; previous && i < previous->nlisteners; i++) {
+        const struct server_listener *old = &previous->listeners[i];
+        if (old->fd >= 0 && old->conf->port == l->port &&
+            strcmp(old->conf->address, l->address) == 0)
+            return fcntl(old->fd, F_DUPFD_CLOEXEC, 0);
+    }
+    return -1;
+}
+
+struct server *server_prepare(struct config *conf, const struct server *previous, char *err,
+                              size_t errlen)
 {
     struct server *srv = calloc(1, sizeof *srv);
     if (!srv) {
@@ -570,6 +708,12 @@ struct server *server_prepare(struct config *conf, char *err, size_t errlen)
         snprintf(err, errlen, "access-log %s: %s", conf->access_log, strerror(errno));
         goto fail;
     }
+    if (!(srv->cred_cache = cred_cache_new(CRED_CACHE_DEFAULT_ENTRIES, conf->cred_cache_ttl)) ||
+        !(srv->throttle = throttle_new(conf->auth_failure_limit, conf->auth_failure_window,
+                                       THROTTLE_DEFAULT_SLOTS))) {
+        snprintf(err, errlen, "cannot set up the credential cache and throttling");
+        goto fail;
+    }
     srv->listeners = calloc(conf->nlisteners, sizeof *srv->listeners);
     if (!srv->listeners) {
         snprintf(err, errlen, "out of memory");
@@ -584,7 +728,8 @@ struct server *server_prepare(struct config *conf, char *err, size_t errlen)
         srv->nlisteners++;
         if (l->tls_certificate && !(sl->sni = tls_sni_load(conf, l, err, errlen)))
             goto fail;
-        if ((sl->fd = bind_listener(l, reason, sizeof reason)) < 0) {
+        sl->fd = inherit_socket(previous, l);
+        if (sl->fd < 0 && (sl->fd = bind_listener(l, reason, sizeof reason)) < 0) {
             snprintf(err, errlen, "%s:%d: %s", conf->path, l->line, reason);
             goto fail;
         }
@@ -593,6 +738,11 @@ struct server *server_prepare(struct config *conf, char *err, size_t errlen)
 fail:
     server_free(srv);
     return NULL;
+}
+
+const struct config *server_config(const struct server *srv)
+{
+    return srv->conf;
 }
 
 static unsigned pool_size(void)

@@ -17,9 +17,13 @@ struct server;
 /*
  * Opens the directory and access log, reads the TLS files and binds the sockets: all that
  * can fail for reasons the operator must see, done before daemonizing. Takes ownership of
- * conf (also on failure). NULL with a one-line reason in err.
+ * conf (also on failure). previous (the running generation on a reload, else NULL) lends
+ * its sockets to listeners on the same address and port. NULL with a one-line reason in err.
  */
-struct server *server_prepare(struct config *conf, char *err, size_t errlen);
+struct server *server_prepare(struct config *conf, const struct server *previous, char *err,
+                              size_t errlen);
+/* The configuration the generation runs (owned by it). */
+const struct config *server_config(const struct server *srv);
 /* Starts the HTTP daemons (threads: after any fork). 0, or -1 with a reason in err. */
 int server_start(struct server *srv, char *err, size_t errlen);
 /*

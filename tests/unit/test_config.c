@@ -45,7 +45,8 @@ static void check_good(const char *name, const char *text)
         CHECK(l->nhosts >= 1);
         CHECK(!l->tls_certificate == !l->tls_key);
         for (size_t h = 0; h < l->nhosts; h++)
-            CHECK(l->tls_certificate || l->hosts[h].role == ROLE_REDIRECTOR);
+            CHECK(l->tls_certificate || l->hosts[h].role == ROLE_REDIRECTOR ||
+                  l->hosts[h].role == ROLE_ADMIN);
     }
     header_value(text, "expect-hosts", want, sizeof want);
     if (want[0]) { /* "N,N,..." hosts per listener */
@@ -179,6 +180,36 @@ static void test_roles(void)
     config_free(conf);
 }
 
+/* The authentication and operations directives, and their defaults. */
+static void test_auth_ops(void)
+{
+    char err[512];
+    struct config *conf = config_parse_string(
+        "t", "directory \"sqlite:/d.db\"\nlisten 127.0.0.1 9100 { role admin }\n", err, sizeof err);
+    CHECK(conf != NULL);
+    if (!conf)
+        return;
+    CHECK(conf->user == NULL);
+    CHECK(conf->cred_cache_ttl == CONFIG_DEFAULT_CRED_CACHE_TTL);
+    CHECK(conf->auth_failure_limit == CONFIG_DEFAULT_AUTH_FAILURE_LIMIT);
+    CHECK(conf->auth_failure_window == CONFIG_DEFAULT_AUTH_FAILURE_WINDOW);
+    CHECK(conf->listeners[0].hosts[0].role == ROLE_ADMIN);
+    CHECK_STR(config_role_name(ROLE_ADMIN), "admin");
+    config_free(conf);
+    conf = config_parse_string("t",
+                               "user \"nobody\"; credential-cache-ttl 0; auth-failure-limit 0\n"
+                               "auth-failure-window 2\ndirectory \"sqlite:/d.db\"\n"
+                               "listen 127.0.0.1 9100 { role admin }\n",
+                               err, sizeof err);
+    CHECK(conf != NULL);
+    if (!conf)
+        return;
+    CHECK_STR(conf->user, "nobody");
+    CHECK(conf->cred_cache_ttl == 0 && conf->auth_failure_limit == 0);
+    CHECK(conf->auth_failure_window == 2);
+    config_free(conf);
+}
+
 static void test_file_errors(void)
 {
     char err[512];
@@ -194,6 +225,7 @@ int main(void)
     test_fixtures();
     test_values();
     test_roles();
+    test_auth_ops();
     test_file_errors();
     return test_done("config");
 }
