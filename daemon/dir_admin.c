@@ -11,7 +11,7 @@
 #include "directory.h"
 
 #define LEGACY_DN_FORMAT                                                                           \
-    "/o=%s/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%s"
+    "/o=%s/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Recipients/cn=%s%s"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -332,6 +332,45 @@ int dir_admin_domain_list(sqlite3 *db, FILE *out, bool json, char *err, size_t e
 
 /* --- mailboxes --- */
 
+/*
+ * The legacy DN Exchange would give the mailbox: cn=<local part> under the organisation's
+ * recipients, or, when another mailbox already holds that (alice@contoso.test and the cloud
+ * alice@contoso.mail.onmicrosoft.test of the same tenant), cn=<random hex>-<local part>, as
+ * Exchange Online names its recipients. NULL on failure, with err set.
+ */
+static char *default_legacy_dn(sqlite3 *db, const char *org, char *address, char *at, char *err,
+                               size_t errlen)
+{
+    char prefix[DIR_GUID_LEN + 2] = ""; /* "" or "<8 hex>-" */
+    char *dn = NULL;
+    *at = '\0'; /* address now holds the local part */
+    for (int attempt = 0; attempt < 2 && !dn; attempt++) {
+        if (asprintf(&dn, LEGACY_DN_FORMAT, org, prefix, address) < 0) {
+            dn = NULL;
+            fail(err, errlen, "out of memory");
+            break;
+        }
+        char existing[512];
+        int taken = query_text(
+            db, prepare(db, "SELECT address FROM mailboxes WHERE legacy_dn = ?1", 1, dn),
+            existing, sizeof existing, err, errlen);
+        if (taken == 0)
+            break;
+        free(dn);
+        dn = NULL;
+        if (taken < 0)
+            break; /* query_text said why */
+        if (attempt == 1 || dir_new_guid(prefix) < 0) {
+            fail(err, errlen, "cannot choose a legacy DN for %s: give one with --legacy-dn",
+                 address);
+            break;
+        }
+        strcpy(prefix + 8, "-"); /* the first 8 hex digits of a fresh GUID, and a dash */
+    }
+    *at = '@';
+    return dn;
+}
+
 int dir_admin_mailbox_add(sqlite3 *db, const char *address, const char *display_name,
                           const char *legacy_dn, const char *target_address,
                           const char *password_hash, char *err, size_t errlen)
@@ -366,16 +405,8 @@ int dir_admin_mailbox_add(sqlite3 *db, const char *address, const char *display_
             fail(err, errlen, "no domain %s (add it with: domain add %s)", at + 1, at + 1);
         goto out;
     }
-    if (!legacy_dn) {
-        *at = '\0';
-        int n = asprintf(&dn, LEGACY_DN_FORMAT, org, lower);
-        *at = '@';
-        if (n < 0) {
-            dn = NULL;
-            fail(err, errlen, "out of memory");
-            goto out;
-        }
-    }
+    if (!legacy_dn && !(dn = default_legacy_dn(db, org, lower, at, err, errlen)))
+        goto out;
     char existing[512];
     found =
         query_text(db, prepare(db, "SELECT address FROM mailboxes WHERE address = ?1", 1, lower),

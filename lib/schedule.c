@@ -33,7 +33,9 @@ static void request_for(const struct discovery *d, enum candidate_kind kind, con
         .body = d->request.data,
         .body_len = d->request.len,
         .content_type = POX_CONTENT_TYPE,
-        .username = with_credentials ? (c->username ? c->username : d->addr.email) : NULL,
+        /* The user authenticates as themselves: after a redirectAddr the body names the new
+         * address, but the login stays the address the caller asked for (PROTOCOL.md §3). */
+        .username = with_credentials ? (c->username ? c->username : d->requested) : NULL,
         .password = with_credentials ? c->password : NULL,
     };
 }

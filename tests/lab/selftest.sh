@@ -46,12 +46,27 @@ ca=$(info .ca)
 expect_eq "exec: SSL_CERT_FILE etc. point at the lab CA" \
   "$(lab exec sh -c 'echo "$SSL_CERT_FILE $REQUESTS_CA_BUNDLE $CURL_CA_BUNDLE $NODE_EXTRA_CA_CERTS ${SSL_CERT_DIR-unset}"')" \
   "$ca $ca $ca $ca unset"
-svc=$(info '.hosts[] | select(.role == "autodiscoverd") | .name' | head -1)
+svc=$(info '.hosts[] | select(.role == "service") | .name' | head -1)
 expect_eq "HTTPS: unauthenticated POST to $svc is 401 (lab CA trusted)" \
   "$(lab exec curl -s --max-time 5 -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: text/xml' -d '<x/>' "https://$svc/autodiscover/autodiscover.xml")" 401
 closed=$(info '.hosts[] | select(.role == "closed") | .name' | head -1)
 rc=0; lab exec curl -s -o /dev/null --connect-timeout 2 "https://$closed/" || rc=$?
 expect_eq "HTTPS: $closed refuses connections (curl exit 7)" "$rc" 7
+
+# the provider's public name: port 80 redirects, 443 has a certificate for *.outlook.test only
+redir=$(info '.hosts[] | select(.role == "redirector") | .name')
+want=$(info '.daemons[].listen[].hosts[] | select(.role == "redirector") | .redirect_to')
+expect_eq "info: every host with a daemon lists its listeners with role and access log" \
+  "$(info '[.hosts[] | select(.role | IN("service", "redirector", "router")) | .listeners | length > 0 and all(.role and .access_log)] | all')" true
+expect_eq "info: every migration's target is listed as a mailbox" \
+  "$(info '[.migrations[].target_address as $t | [.mailboxes[].address] | index($t) != null] | all')" true
+cname=$(info --arg r "$redir." '.records[] | select(.type == "CNAME" and .data == $r) | .name' | head -1)
+expect_eq "HTTP: GET http://$cname/... (CNAME to $redir) is a 302 to $want" \
+  "$(lab exec curl -s --max-time 5 -o /dev/null -w '%{http_code} %{redirect_url}' "http://$cname/autodiscover/autodiscover.xml")" "302 $want"
+expect_eq "HTTP: the redirector refuses a request with Authorization (400)" \
+  "$(lab exec curl -s --max-time 5 -o /dev/null -w '%{http_code}' -u x:y "http://$cname/autodiscover/autodiscover.xml")" 400
+rc=0; lab exec curl -s -o /dev/null --max-time 5 "https://$cname/autodiscover/autodiscover.xml" || rc=$?
+expect_eq "HTTPS: https://$cname fails on the certificate name (curl exit 60)" "$rc" 60
 
 # a second lab in parallel: same addresses, its own namespace
 # shellcheck disable=SC2317  # called through check

@@ -190,6 +190,13 @@ static void test_tenants(void)
                             sizeof err) < 0); /* already moved */
     CHECK(dir_admin_migrate(db, "x@contoso.test", "cloud", cloud, sizeof cloud, err, sizeof err) <
           0);
+    /* A synced mailbox of the tenant's own domain: the cloud mailbox gets a legacy DN of its own. */
+    CHECK(dir_admin_domain_add(db, "cloud.test", "Cloud", err, sizeof err) == 0);
+    CHECK(dir_admin_mailbox_add(db, "carl@cloud.test", "Carl", NULL, NULL, hash, err, sizeof err) ==
+          0);
+    CHECK(dir_admin_migrate(db, "carl@cloud.test", "cloud", cloud, sizeof cloud, err,
+                            sizeof err) == 0);
+    CHECK_STR(cloud, "carl@contoso.mail.onmicrosoft.test");
     dir_sqlite_close(ds);
 
     snprintf(uri, sizeof uri, "sqlite:%s", db_path);

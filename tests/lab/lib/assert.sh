@@ -111,8 +111,11 @@ log_since() { tail -n "+$(( $2 + 1 ))" "$1" 2>/dev/null || true; }
 # access_since FILE MARK: "HOST METHOD PATH STATUS USER" for each request autodiscoverd logged
 # since MARK (PATH lower-cased). Its access log line is
 # "TIME CLIENT HOST METHOD PATH STATUS USER BYTES MICROSECONDS", "-" for a missing value.
+# Lines are in the order of TIME (the start of each request): the daemon writes a line when
+# the request completes, and a 401 answered before its body was read was seen to complete
+# after the next request on a new connection.
 access_since() {
-  log_since "$1" "$2" | awk '{ print $3, $4, tolower($5), $6, $7 }'
+  log_since "$1" "$2" | sort -s -k1,1 | awk '{ print $3, $4, tolower($5), $6, $7 }'
 }
 
 # dns_names_since MARK: the names queried (lower-case, trailing dot) since MARK in the DNS
@@ -143,7 +146,8 @@ run_client() {
   [ -n "$T_OUT_DIR" ] || T_OUT_DIR=$(info .run_dir)/test-out
   mkdir -p "$T_OUT_DIR"
   RC=0
-  lab exec autodiscover "$@" >"$T_OUT_DIR/$tag.out" 2>"$T_OUT_DIR/$tag.err" || RC=$?
+  # stdin from /dev/null: a test never answers a consent prompt (the client refuses instead)
+  lab exec autodiscover "$@" </dev/null >"$T_OUT_DIR/$tag.out" 2>"$T_OUT_DIR/$tag.err" || RC=$?
   reports=$(sanitizer_reports "$T_OUT_DIR/$tag.err")
   [ -z "$reports" ] || fail "sanitizer report from the client ($tag): $(head -3 <<<"$reports")"
 }
@@ -157,4 +161,94 @@ password_file() { info --arg a "$1" '.mailboxes[] | select(.address == $a) | .pa
 org_setting() {
   info --arg o "$1" --arg t "$2" --arg k "$3" \
     '.organisations[] | select(.name == $o) | .protocols[] | select(.Type == $t) | .[$k]'
+}
+
+# --- the world, by name -------------------------------------------------------------------
+
+# journey_mailbox N: the address of the (first) mailbox of journey N.
+journey_mailbox() { info --argjson j "$1" '[.mailboxes[] | select(.journey == $j)][0].address'; }
+
+# mailbox_field ADDRESS FIELD: one field of a mailbox in lab info (org, target_address, ...).
+mailbox_field() { info --arg a "$1" --arg f "$2" '.mailboxes[] | select(.address == $a) | .[$f] // empty'; }
+
+# host_access_log HOST [PORT]: the access log of the daemon that listens for HOST (on PORT).
+host_access_log() {
+  info --arg h "$1" --arg p "${2:-}" \
+    '[.hosts[] | select(.name == $h) | .listeners[] | select($p == "" or (.port | tostring) == $p) | .access_log][0] // empty'
+}
+
+# pod_url TENANT: the URL of the pod that serves organisation TENANT.
+pod_url() {
+  info --arg o "$1" '(.organisations[] | select(.name == $o) | .pod) as $p | .pods[] | select(.name == $p) | .url'
+}
+
+# pox_url HOST: the POX URL of HOST as the client builds it.
+pox_url() { printf 'https://%s/autodiscover/autodiscover.xml' "$1"; }
+
+# --- log marks around one client run ------------------------------------------------------
+
+declare -A T_MARKS=()
+# marks_take: remember where every daemon's access log and the DNS query log end now.
+marks_take() {
+  local f
+  for f in $(info '.daemons[].access_log, .dns.query_log'); do T_MARKS[$f]=$(log_mark "$f"); done
+}
+
+# requests_since_mark HOST [PORT]: "HOST METHOD PATH STATUS USER" lines, joined by '|', that the
+# daemon of HOST logged since marks_take (HOST is the Host header, so a CNAME'd name shows).
+requests_since_mark() {
+  local f; f=$(host_access_log "$@")
+  [ -n "$f" ] || { echo "(no daemon for $1)"; return; }
+  access_since "$f" "${T_MARKS[$f]:-0}" | paste -sd '|'
+}
+
+# dns_names_since_mark: the names asked of the lab DNS since marks_take, one per line.
+dns_names_since_mark() { dns_names_since "${T_MARKS[$(info .dns.query_log)]:-0}"; }
+
+# expect_dns_guard WHAT: the PSL leak guard. Since marks_take, no DNS query for
+# autodiscover.test (autodiscover.<public suffix>) or for the bare suffix test., and none for
+# a name outside the lab zones.
+expect_dns_guard() {
+  local names
+  mapfile -t names < <(dns_names_since_mark)
+  expect_no_match "$1: no DNS query for autodiscover.test or test." "${names[*]}" '(^| )(autodiscover\.)?test\.( |$)'
+  expect_eq "$1: no DNS query outside the lab zones" "$(outside_lab_zones "${names[@]}" | sort -u | tr '\n' ' ')" ""
+}
+
+# expect_dns_asked WHAT NAME TYPE: the lab DNS was asked NAME (TYPE) since marks_take.
+expect_dns_asked() {
+  local q; q=$(log_since "$(info .dns.query_log)" "${T_MARKS[$(info .dns.query_log)]:-0}")
+  expect_match "$1: DNS asked for $2 $3" "$q" " info: [^ ]+ ${2//./\\.}\\. $3 IN$"
+}
+
+# --- the client's JSON report ---------------------------------------------------------------
+
+# steps_summary FILE: one line per step, "METHOD STATUS DECISION AUTH URL-or-QUERY", '|'-joined.
+steps_summary() {
+  jq -r '[.steps[] | "\(.method) \(.status) \(.decision) \(.auth) \(.url // .query)"] | join("|")' "$1"
+}
+
+# expect_steps WHAT FILE LINE...: the client's steps are exactly LINE... (see steps_summary).
+expect_steps() {
+  local what=$1 file=$2; shift 2
+  expect_eq "$what" "$(steps_summary "$file")" "$(IFS='|'; echo "$*")"
+}
+
+# expect_step_reason WHAT FILE URL REGEX: the last step at URL has a reason matching REGEX.
+expect_step_reason() {
+  local r; r=$(jq -r --arg u "$3" '[.steps[] | select(.url == $u) | .reason][-1] // "(no such step)"' "$2")
+  expect_match "$1" "$r" "$4"
+}
+
+# expect_settings WHAT FILE EMAIL URL ORG: a successful result for EMAIL from URL whose EXPR
+# EwsUrl and user AutoDiscoverSMTPAddress are the ones the lab configured.
+expect_settings() {
+  local what=$1 f=$2 email=$3 url=$4 org=$5 ews
+  ews=$(org_setting "$org" EXPR EwsUrl)
+  expect_jq "$what: result ok" "$f" '.result.ok' true
+  expect_jq "$what: result email $email" "$f" '.result.email' "$email"
+  expect_jq "$what: settings from $url" "$f" '.result.url' "$url"
+  expect_jq "$what: action settings" "$f" '.result.action' settings
+  expect_jq "$what: AutoDiscoverSMTPAddress $email" "$f" '.result.user.AutoDiscoverSMTPAddress' "$email"
+  expect_jq "$what: EXPR EwsUrl is $org's ($ews)" "$f" '.result.protocols[] | select(.Type == "EXPR") | .EwsUrl' "$ews"
 }

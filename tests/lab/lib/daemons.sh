@@ -8,19 +8,34 @@ daemon_conf() { printf '%s/daemons/%s.conf' "$RUN" "$1"; }
 daemon_access_log() { printf '%s/daemons/%s.access.log' "$RUN" "$1"; }
 daemon_stderr_log() { printf '%s/daemons/%s.stderr.log' "$RUN" "$1"; }
 
+# daemon_conf_lines NAME: the listen blocks of daemon NAME as config lines (one jq run).
+# A listen entry is {address, port, certificate?, role?, redirect_to?, route_mode?,
+# hosts?: [{name, role?, redirect_to?, route_mode?, certificate?}]}; certificate names an
+# entry of the world's certificates. Without a certificate the listener is plain HTTP.
+daemon_conf_lines() {
+  wq --arg n "$1" --arg pki "$RUN/pki" '
+    def q: "\"" + . + "\"";
+    def tls($c; $ind): if $c then
+        "\($ind)tls-certificate \(($pki + "/" + $c + ".pem") | q)",
+        "\($ind)tls-key \(($pki + "/" + $c + ".key") | q)" else empty end;
+    def roles($ind): (if .role then "\($ind)role \(.role)" else empty end),
+        (if .redirect_to then "\($ind)redirect-to \(.redirect_to | q)" else empty end),
+        (if .route_mode then "\($ind)route-mode \(.route_mode)" else empty end);
+    .daemons[] | select(.name == $n) | .listen[]
+    | "listen \(.address) \(.port) {",
+      tls(.certificate; "    "),
+      roles("    "),
+      ((.hosts // [])[] | "    host \(.name) {", tls(.certificate; "        "), roles("        "), "    }"),
+      "}"'
+}
+
 daemon_write_conf() {  # daemon_write_conf NAME
-  local n=$1 dir addr port cert
+  local n=$1 dir
   dir=$(wq --arg n "$n" '.daemons[] | select(.name == $n) | .directory')
   {
     printf 'directory "sqlite:%s"\n' "$(dir_db "$dir")"
     printf 'access-log "%s"\n' "$(daemon_access_log "$n")"
-    while read -r addr port cert; do
-      printf 'listen %s %s {\n' "$addr" "$port"
-      if [ "$cert" != - ]; then
-        printf '    tls-certificate "%s/pki/%s.pem"\n    tls-key "%s/pki/%s.key"\n' "$RUN" "$cert" "$RUN" "$cert"
-      fi
-      printf '}\n'
-    done < <(wq --arg n "$n" '.daemons[] | select(.name == $n) | .listen[] | "\(.address) \(.port) \(.certificate // "-")"')
+    daemon_conf_lines "$n"
   } >"$(daemon_conf "$n")"
 }
 
