@@ -19,3 +19,9 @@ check:
 
 clean:
 	rm -rf build build-asan
+
+# Runs every libFuzzer target FUZZ_SECONDS (default 60) on its corpus (doc/fuzzing.md).
+.PHONY: fuzz
+fuzz:
+	fuzz/run-fuzz.sh
+

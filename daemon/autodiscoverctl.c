@@ -20,8 +20,10 @@
 
 #include "dir_admin.h"
 #include "dir_sqlite.h"
+#include "dir_transfer.h"
 #include "password.h"
 #include "protocol_schema.h"
+#include "scp_publish.h"
 
 #define EXIT_USAGE 2
 #define PASSWORD_MAX 1024
@@ -40,12 +42,14 @@ static const char usage_text[] =
     "              [--password-file FILE]\n"
     "  mailbox passwd ADDRESS [--password-file FILE]\n"
     "  mailbox change ADDRESS [--name NAME] [--target-address ADDR|none] [--enabled yes|no]\n"
-    "  mailbox remove ADDRESS | mailbox list [--json]\n"
+    "  mailbox remove ADDRESS | mailbox list [--json] | mailbox show ADDRESS [--json]\n"
     "  mailbox alias add ADDRESS ALIAS | mailbox alias remove ADDRESS ALIAS\n"
     "  migrate ADDRESS --to TENANT\n"
-    "  protocol add ORG TYPE [PATH=VALUE | PATH@ATTRIBUTE=VALUE ...]\n"
-    "  protocol list ORG\n"
-    "  protocol clear ORG\n";
+    "  protocol add ORG|--mailbox ADDRESS TYPE [PATH=VALUE | PATH@ATTRIBUTE=VALUE ...]\n"
+    "  protocol list ORG|--mailbox ADDRESS [--json]\n"
+    "  protocol clear ORG|--mailbox ADDRESS\n"
+    "  export [--format json|csv] [FILE]\n"
+    "  import [--format json|csv] FILE\n";
 
 static noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -79,7 +83,7 @@ struct args {
     const char *positional[4];
     size_t npositional;
     const char *org, *deployment_id, *name, *legacy_dn, *target_address, *password_file;
-    const char *pod, *routing_domain, *to, *enabled;
+    const char *pod, *routing_domain, *to, *enabled, *mailbox, *format;
     bool json;
     char **rest; /* protocol add: PATH=VALUE arguments */
     size_t nrest;
@@ -101,6 +105,8 @@ static const struct option_slot option_slots[] = {
     {"--routing-domain", offsetof(struct args, routing_domain)},
     {"--to", offsetof(struct args, to)},
     {"--enabled", offsetof(struct args, enabled)},
+    {"--mailbox", offsetof(struct args, mailbox)},
+    {"--format", offsetof(struct args, format)},
 };
 
 /* Collects options and up to max_positional positionals; the rest go to args->rest. */
@@ -460,7 +466,12 @@ static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t err
         only_options(&a, "--json");
         return dir_admin_mailbox_list(db, stdout, a.json, err, errlen);
     }
-    usage_error("mailbox: expected add, passwd, change, remove, alias or list");
+    if (is("show", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 1, false, &a);
+        only_options(&a, "--json");
+        return dir_admin_mailbox_show(db, a.positional[0], stdout, a.json, err, errlen);
+    }
+    usage_error("mailbox: expected add, passwd, change, remove, alias, list or show");
 }
 
 static int cmd_migrate(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
@@ -485,48 +496,134 @@ static int cmd_upgrade(sqlite3 *db, int argc, char **argv, char *err, size_t err
     return 0; /* opening the directory read-write has already upgraded it */
 }
 
+/* protocol's owner: ORG as the first positional, or --mailbox ADDRESS. */
+static bool has_mailbox_option(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (strcmp(argv[i], "--mailbox") == 0)
+            return true;
+    return false;
+}
+
+static int cmd_protocol_add(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    bool mailbox = has_mailbox_option(argc, argv);
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    struct dir_admin_field *fields = calloc((size_t)argc + 1, sizeof *fields);
+    int rc = -2;
+    if (!rest || !fields) {
+        failure("out of memory");
+        goto out;
+    }
+    a.rest = rest;
+    parse_args(argc, argv, mailbox ? 1 : 2, true, &a);
+    only_options(&a, "--mailbox");
+    const char *owner = mailbox ? a.mailbox : a.positional[0];
+    const char *type = a.positional[mailbox ? 0 : 1];
+    if (!protocol_type_known(type)) {
+        failure("unknown Protocol type \"%s\" (EXCH EXPR EXHTTP WEB IMAP POP3 SMTP "
+                "mapiHttp MobileSync AutodiscoverV1)",
+                type);
+        goto out;
+    }
+    const char *version = protocol_type_as_attribute(type) ? "1" : NULL;
+    size_t nfields;
+    if (parse_fields(type, a.rest, a.nrest, fields, &nfields, &version) < 0)
+        goto out;
+    rc = dir_admin_protocol_add_to(db, mailbox, owner, type, version, fields, nfields, err,
+                                   errlen);
+out:
+    for (size_t i = 0; fields && i < (size_t)argc; i++)
+        free(fields[i].attributes);
+    free(fields);
+    free(rest);
+    return rc;
+}
+
 static int cmd_protocol(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
 {
     struct args a = {0};
-    if (argc >= 1 && strcmp(argv[0], "add") == 0) {
-        char **rest = calloc((size_t)argc + 1, sizeof *rest);
-        struct dir_admin_field *fields = calloc((size_t)argc + 1, sizeof *fields);
-        int rc = -2;
-        if (!rest || !fields) {
-            failure("out of memory");
-            goto add_out;
+    if (is("add", argc, argv))
+        return cmd_protocol_add(db, argc - 1, argv + 1, err, errlen);
+    if (is("list", argc, argv) || is("clear", argc, argv)) {
+        bool mailbox = has_mailbox_option(argc - 1, argv + 1);
+        parse_args(argc - 1, argv + 1, mailbox ? 0 : 1, false, &a);
+        const char *owner = mailbox ? a.mailbox : a.positional[0];
+        if (argv[0][0] == 'l') {
+            only_options(&a, "--mailbox --json");
+            return dir_admin_protocol_list_of(db, mailbox, owner, stdout, a.json, err, errlen);
         }
-        a.rest = rest;
-        parse_args(argc - 1, argv + 1, 2, true, &a);
-        only_options(&a, "");
-        const char *type = a.positional[1];
-        if (!protocol_type_known(type)) {
-            failure("unknown Protocol type \"%s\" (EXCH EXPR EXHTTP WEB IMAP POP3 SMTP "
-                    "mapiHttp)",
-                    type);
-            goto add_out;
-        }
-        const char *version = protocol_type_as_attribute(type) ? "1" : NULL;
-        size_t nfields;
-        if (parse_fields(type, a.rest, a.nrest, fields, &nfields, &version) < 0)
-            goto add_out;
-        rc = dir_admin_protocol_add(db, a.positional[0], type, version, fields, nfields, err,
-                                    errlen);
-    add_out:
-        for (size_t i = 0; fields && i < (size_t)argc; i++)
-            free(fields[i].attributes);
-        free(fields);
-        free(rest);
-        return rc;
-    }
-    if (argc >= 1 && (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "clear") == 0)) {
-        parse_args(argc - 1, argv + 1, 1, false, &a);
-        only_options(&a, "");
-        if (argv[0][0] == 'l')
-            return dir_admin_protocol_list(db, a.positional[0], stdout, err, errlen);
-        return dir_admin_protocol_clear(db, a.positional[0], err, errlen);
+        only_options(&a, "--mailbox");
+        return dir_admin_protocol_clear_of(db, mailbox, owner, err, errlen);
     }
     usage_error("protocol: expected add, list or clear");
+}
+
+static enum dir_format format_of(const char *name)
+{
+    if (!name || strcmp(name, "json") == 0)
+        return DIR_FORMAT_JSON;
+    if (strcmp(name, "csv") != 0)
+        usage_error("--format: expected json or csv");
+    return DIR_FORMAT_CSV;
+}
+
+/* export [--format json|csv] [FILE]: FILE is written whole or not at all (a temporary, renamed). */
+static int cmd_export(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    bool to_file = false;
+    for (int i = 0; i < argc; i++)
+        if (strncmp(argv[i], "--", 2) != 0 && (i == 0 || strcmp(argv[i - 1], "--format") != 0))
+            to_file = true;
+    parse_args(argc, argv, to_file ? 1 : 0, false, &a);
+    only_options(&a, "--format");
+    enum dir_format format = format_of(a.format);
+    if (!to_file)
+        return dir_export(db, format, stdout, err, errlen);
+    char *tmp;
+    if (asprintf(&tmp, "%s.tmp", a.positional[0]) < 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    FILE *out = fopen(tmp, "w");
+    int rc;
+    if (!out) {
+        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        rc = -1;
+    } else {
+        rc = dir_export(db, format, out, err, errlen);
+        if (fclose(out) != 0 && rc == 0)
+            rc = -1, snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+        if (rc == 0 && rename(tmp, a.positional[0]) < 0)
+            rc = -1, snprintf(err, errlen, "%s: %s", a.positional[0], strerror(errno));
+        if (rc != 0)
+            unlink(tmp);
+    }
+    free(tmp);
+    return rc;
+}
+
+static int cmd_import(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    parse_args(argc, argv, 1, false, &a);
+    only_options(&a, "--format");
+    enum dir_format format = format_of(a.format);
+    bool from_stdin = strcmp(a.positional[0], "-") == 0;
+    FILE *in = from_stdin ? stdin : fopen(a.positional[0], "r");
+    if (!in) {
+        snprintf(err, errlen, "%s: %s", a.positional[0], strerror(errno));
+        return -1;
+    }
+    size_t mailboxes = 0;
+    int rc = dir_import(db, format, in, a.positional[0], &mailboxes, err, errlen);
+    if (!from_stdin)
+        fclose(in);
+    if (rc == 0)
+        fprintf(stderr, "autodiscoverctl: imported %zu mailboxes\n", mailboxes);
+    return rc;
 }
 
 struct command {
@@ -542,12 +639,16 @@ static const struct command commands[] = {
     {"migrate", cmd_migrate},
     {"upgrade", cmd_upgrade},
     {"protocol", cmd_protocol},
+    {"export", cmd_export},
+    {"import", cmd_import},
 };
 
 int main(int argc, char **argv)
 {
     const char *db_path = NULL;
     int i = 1;
+    if (argc >= 2 && strcmp(argv[1], "scp") == 0) /* LDAP, not the SQLite directory */
+        return scp_publish_main(argc - 2, argv + 2);
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db_path = argv[++i];
@@ -555,6 +656,7 @@ int main(int argc, char **argv)
             db_path = argv[i] + 5;
         else if (strcmp(argv[i], "--help") == 0) {
             fputs(usage_text, stdout);
+            fputs(scp_publish_usage, stdout);
             return 0;
         } else
             usage_error("unknown option %s", argv[i]);

@@ -357,6 +357,32 @@ static int apply_redirect_to(struct parser *p, const struct arg *args)
     return set_string_once(p, &p->host->redirect_to, &args[0], "redirect-to");
 }
 
+static int apply_redirect_to_svc(struct parser *p, const struct arg *args)
+{
+    if (!valid_https_url(args[0].text))
+        return parse_error(p, args[0].line,
+                           "redirect-to-svc: \"%s\" is not an https:// URL without spaces",
+                           args[0].text);
+    return set_string_once(p, &p->host->redirect_to_svc, &args[0], "redirect-to-svc");
+}
+
+/*
+ * The SOAP target a redirector derives from its POX one: the same URL with the file name
+ * autodiscover.xml (any case) swapped for autodiscover.svc. NULL (and 0) when redirect-to
+ * does not end that way: the .svc path then stays 404 unless redirect-to-svc is given.
+ */
+static int derive_redirect_to_svc(struct config_host *h)
+{
+    static const char xml[] = "/autodiscover.xml";
+    size_t len = strlen(h->redirect_to), tl = sizeof xml - 1;
+    if (len <= tl || strcasecmp(h->redirect_to + len - tl, xml) != 0)
+        return 0;
+    if (!(h->redirect_to_svc = strdup(h->redirect_to)))
+        return -1;
+    memcpy(h->redirect_to_svc + len - 3, "svc", 3);
+    return 0;
+}
+
 static const struct directive directives[] = {
     {"directory", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_directory},
     {"access-log", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_access_log},
@@ -373,6 +399,8 @@ static const struct directive directives[] = {
     {"role", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_role},
     {"route-mode", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_route_mode},
     {"redirect-to", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_redirect_to},
+    {"redirect-to-svc", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,
+     apply_redirect_to_svc},
 };
 
 static const char *block_name(enum block b)
@@ -468,14 +496,15 @@ static void host_free(struct config_host *h)
 {
     free(h->name);
     free(h->redirect_to);
+    free(h->redirect_to_svc);
     free(h->tls_certificate);
     free(h->tls_key);
     memset(h, 0, sizeof *h);
 }
 
 /* Checks one host once its listener is complete; what names it in messages. */
-static int check_host(struct parser *p, const struct config_listener *l,
-                      const struct config_host *h, const char *what)
+static int check_host(struct parser *p, const struct config_listener *l, struct config_host *h,
+                      const char *what)
 {
     if (!h->tls_certificate != !h->tls_key)
         return parse_error(p, h->line, "%s: %s missing", what,
@@ -491,8 +520,11 @@ static int check_host(struct parser *p, const struct config_listener *l,
                            what, config_role_name(h->role));
     if (h->role == ROLE_REDIRECTOR && !h->redirect_to)
         return parse_error(p, h->line, "%s: role redirector needs redirect-to", what);
-    if (h->role != ROLE_REDIRECTOR && h->redirect_to)
-        return parse_error(p, h->line, "%s: redirect-to is only for role redirector", what);
+    if (h->role != ROLE_REDIRECTOR && (h->redirect_to || h->redirect_to_svc))
+        return parse_error(p, h->line, "%s: %s is only for role redirector", what,
+                           h->redirect_to ? "redirect-to" : "redirect-to-svc");
+    if (h->role == ROLE_REDIRECTOR && !h->redirect_to_svc && derive_redirect_to_svc(h) < 0)
+        return parse_error(p, h->line, "out of memory");
     if (h->role != ROLE_ROUTER && h->route_mode_set)
         return parse_error(p, h->line, "%s: route-mode is only for role router", what);
     return 0;
@@ -507,7 +539,8 @@ static int finish_listener(struct parser *p)
 {
     struct config_listener *l = p->listener;
     struct config_host *implicit = &p->implicit;
-    bool has_own = implicit->role_set || implicit->route_mode_set || implicit->redirect_to;
+    bool has_own = implicit->role_set || implicit->route_mode_set || implicit->redirect_to ||
+                   implicit->redirect_to_svc;
     if (!l->tls_certificate != !l->tls_key)
         return parse_error(p, l->line, "listen %s %u: %s missing", l->address, l->port,
                            l->tls_key ? "tls-certificate" : "tls-key");
@@ -524,7 +557,7 @@ static int finish_listener(struct parser *p)
     p->host = NULL;
     char what[128];
     for (size_t i = 0; i < l->nhosts; i++) {
-        const struct config_host *h = &l->hosts[i];
+        struct config_host *h = &l->hosts[i];
         if (h->name)
             snprintf(what, sizeof what, "host %s", h->name);
         else

@@ -29,7 +29,7 @@
 /* What a host does with a request (doc/autodiscoverd.md, "Roles"). */
 enum config_role {
     ROLE_SERVICE,    /* authenticated POX answers from the directory (the default) */
-    ROLE_REDIRECTOR, /* port 80: GET of the POX path -> 302 to redirect-to; nothing else */
+    ROLE_REDIRECTOR, /* port 80: GET of the POX / SOAP path -> 302 to redirect-to(-svc) */
     ROLE_ROUTER,     /* hosted domains -> the pod serving their tenant; no credentials */
     ROLE_ADMIN,      /* GET /metrics and /healthz only, for the operator (loopback) */
 };
@@ -50,6 +50,9 @@ struct config_host {
     enum config_role role;
     enum config_route_mode route_mode; /* router only */
     char *redirect_to;                 /* redirector only: an https:// URL */
+    /* redirector only: where GET .../autodiscover.svc goes; redirect-to-svc, else derived
+     * from redirect-to (autodiscover.xml -> autodiscover.svc), else NULL (404) */
+    char *redirect_to_svc;
     char *tls_certificate;             /* PEM file paths; NULL: the listener's default */
     char *tls_key;
     int line; /* where the host was declared, for later errors */

@@ -80,6 +80,11 @@ bool dir_valid_guid(const char *guid)
     return true;
 }
 
+bool dir_valid_name(const char *name)
+{
+    return *name && strlen(name) <= 256 && !strchr(name, '/');
+}
+
 int dir_new_guid(char *out)
 {
     unsigned char b[16];
@@ -462,23 +467,47 @@ int dir_admin_mailbox_list(sqlite3 *db, FILE *out, bool json, char *err, size_t 
 
 /* --- protocols --- */
 
-static int protocol_insert(sqlite3 *db, const char *org, const char *type, const char *version,
+/* Where an owner's Protocol sections live: an organisation's, or a mailbox's own. */
+struct protocol_tables {
+    const char *insert_protocol; /* ?1 owner, ?2 type, ?3 version */
+    const char *insert_field;
+    const char *list;  /* ?1 owner: id, position, type, version, path, value, attributes */
+    const char *clear; /* ?1 owner */
+};
+
+static const struct protocol_tables org_tables = {
+    "INSERT INTO protocols(organisation, position, type, version) "
+    "SELECT ?1, COALESCE(MAX(position), 0) + 1, ?2, ?3 FROM protocols WHERE organisation = ?1",
+    "INSERT INTO protocol_fields(protocol, position, path, value, attributes) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)",
+    "SELECT p.id, p.position, p.type, p.version, f.path, f.value, f.attributes FROM protocols p "
+    "LEFT JOIN protocol_fields f ON f.protocol = p.id WHERE p.organisation = ?1 "
+    "ORDER BY p.position, f.position",
+    "DELETE FROM protocols WHERE organisation = ?1",
+};
+
+static const struct protocol_tables mailbox_tables = {
+    "INSERT INTO mailbox_protocols(mailbox, position, type, version) "
+    "SELECT ?1, COALESCE(MAX(position), 0) + 1, ?2, ?3 FROM mailbox_protocols WHERE mailbox = ?1",
+    "INSERT INTO mailbox_protocol_fields(protocol, position, path, value, attributes) "
+    "VALUES(?1, ?2, ?3, ?4, ?5)",
+    "SELECT p.id, p.position, p.type, p.version, f.path, f.value, f.attributes "
+    "FROM mailbox_protocols p LEFT JOIN mailbox_protocol_fields f ON f.protocol = p.id "
+    "WHERE p.mailbox = ?1 ORDER BY p.position, f.position",
+    "DELETE FROM mailbox_protocols WHERE mailbox = ?1",
+};
+
+static int protocol_insert(sqlite3 *db, const struct protocol_tables *t, const char *org,
+                           const char *type, const char *version,
                            const struct dir_admin_field *fields, size_t nfields, char *err,
                            size_t errlen)
 {
-    sqlite3_stmt *st = prepare(db,
-                               "INSERT INTO protocols(organisation, position, type, version) "
-                               "SELECT ?1, COALESCE(MAX(position), 0) + 1, ?2, ?3 "
-                               "FROM protocols WHERE organisation = ?1",
-                               3, org, type, version);
+    sqlite3_stmt *st = prepare(db, t->insert_protocol, 3, org, type, version);
     if (run(db, st, err, errlen) < 0)
         return -1;
     sqlite3_int64 id = sqlite3_last_insert_rowid(db);
     for (size_t i = 0; i < nfields; i++) {
-        st = prepare(db,
-                     "INSERT INTO protocol_fields(protocol, position, path, value, attributes) "
-                     "VALUES(?1, ?2, ?3, ?4, ?5)",
-                     0);
+        st = prepare(db, t->insert_field, 0);
         if (!st)
             return db_fail(db, err, errlen);
         if (sqlite3_bind_int64(st, 1, id) != SQLITE_OK ||
@@ -497,81 +526,218 @@ static int protocol_insert(sqlite3 *db, const char *org, const char *type, const
     return 0;
 }
 
+/* The canonical owner: an organisation's stored name, or an existing mailbox's address. */
+static int protocol_owner(sqlite3 *db, bool mailbox, const char *owner, char *canonical,
+                          size_t len, char *err, size_t errlen)
+{
+    int found;
+    if (mailbox) {
+        char *lower = lower_dup(owner, err, errlen);
+        if (!lower)
+            return -1;
+        found = query_text(db, prepare(db, "SELECT address FROM mailboxes WHERE address = ?1", 1,
+                                       lower),
+                           canonical, len, err, errlen);
+        free(lower);
+    } else {
+        found = org_exists(db, owner, canonical, len, err, errlen);
+    }
+    if (found == 0)
+        return fail(err, errlen, "no %s %s", mailbox ? "mailbox" : "organisation", owner);
+    return found < 0 ? -1 : 0;
+}
+
+int dir_admin_protocol_add_to(sqlite3 *db, bool mailbox, const char *owner, const char *type,
+                              const char *version, const struct dir_admin_field *fields,
+                              size_t nfields, char *err, size_t errlen)
+{
+    char canonical[512];
+    if (protocol_owner(db, mailbox, owner, canonical, sizeof canonical, err, errlen) < 0 ||
+        begin(db, err, errlen) < 0)
+        return -1;
+    return finish(db,
+                  protocol_insert(db, mailbox ? &mailbox_tables : &org_tables, canonical, type,
+                                  version, fields, nfields, err, errlen),
+                  err, errlen);
+}
+
 int dir_admin_protocol_add(sqlite3 *db, const char *org, const char *type, const char *version,
                            const struct dir_admin_field *fields, size_t nfields, char *err,
                            size_t errlen)
 {
-    char canonical[512];
-    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
-    if (found <= 0)
-        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return db_fail(db, err, errlen);
-    if (protocol_insert(db, canonical, type, version, fields, nfields, err, errlen) < 0) {
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
-    if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        db_fail(db, err, errlen);
-        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        return -1;
-    }
-    return 0;
+    return dir_admin_protocol_add_to(db, false, org, type, version, fields, nfields, err, errlen);
 }
 
-int dir_admin_protocol_list(sqlite3 *db, const char *org, FILE *out, char *err, size_t errlen)
+/* One section as JSON: {"position", "type", "version", "fields": [{path, value, attributes}]}. */
+static void json_protocol_open(FILE *out, sqlite3_stmt *st, bool first)
 {
-    char canonical[512];
-    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
-    if (found <= 0)
-        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
-    sqlite3_stmt *st = prepare(db,
-                               "SELECT p.id, p.position, p.type, p.version, f.path, f.value, "
-                               "f.attributes FROM protocols p LEFT JOIN protocol_fields f "
-                               "ON f.protocol = p.id WHERE p.organisation = ?1 "
-                               "ORDER BY p.position, f.position",
-                               1, canonical);
+    const char *version = (const char *)sqlite3_column_text(st, 3);
+    fprintf(out, "%s{\"position\": %d, \"type\": ", first ? "" : "]},\n", sqlite3_column_int(st, 1));
+    json_string(out, (const char *)sqlite3_column_text(st, 2));
+    fputs(", \"version\": ", out);
+    if (version)
+        json_string(out, version);
+    else
+        fputs("null", out);
+    fputs(", \"fields\": [", out);
+}
+
+static void json_field(FILE *out, sqlite3_stmt *st, bool first)
+{
+    const char *attrs = (const char *)sqlite3_column_text(st, 6);
+    fputs(first ? "{\"path\": " : ", {\"path\": ", out);
+    json_string(out, (const char *)sqlite3_column_text(st, 4));
+    fputs(", \"value\": ", out);
+    json_string(out, (const char *)sqlite3_column_text(st, 5));
+    fputs(", \"attributes\": ", out);
+    if (attrs)
+        json_string(out, attrs);
+    else
+        fputs("null", out);
+    fputc('}', out);
+}
+
+static void text_protocol(FILE *out, sqlite3_stmt *st, bool new_section)
+{
+    if (new_section) {
+        const char *version = (const char *)sqlite3_column_text(st, 3);
+        fprintf(out, "%d %s%s%s\n", sqlite3_column_int(st, 1), sqlite3_column_text(st, 2),
+                version ? " Version=" : "", version ? version : "");
+    }
+    if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+        return;
+    fprintf(out, "  %s=%s\n", sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
+    const char *attrs = (const char *)sqlite3_column_text(st, 6);
+    while (attrs && *attrs) {
+        int len = (int)strcspn(attrs, "\n");
+        fprintf(out, "  %s@%.*s\n", sqlite3_column_text(st, 4), len, attrs);
+        attrs += len + (attrs[len] == '\n');
+    }
+}
+
+static int protocol_print(sqlite3 *db, const struct protocol_tables *t, const char *owner,
+                          FILE *out, bool json, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = prepare(db, t->list, 1, owner);
     if (!st)
         return db_fail(db, err, errlen);
     sqlite3_int64 current = -1;
+    bool any = false, first_field = true;
     int step;
+    if (json)
+        fputc('[', out);
     while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-        if (sqlite3_column_int64(st, 0) != current) {
-            current = sqlite3_column_int64(st, 0);
-            const char *version = (const char *)sqlite3_column_text(st, 3);
-            fprintf(out, "%d %s%s%s\n", sqlite3_column_int(st, 1), sqlite3_column_text(st, 2),
-                    version ? " Version=" : "", version ? version : "");
-        }
-        if (sqlite3_column_type(st, 4) == SQLITE_NULL)
+        bool new_section = sqlite3_column_int64(st, 0) != current;
+        current = sqlite3_column_int64(st, 0);
+        if (!json) {
+            text_protocol(out, st, new_section);
             continue;
-        fprintf(out, "  %s=%s\n", sqlite3_column_text(st, 4), sqlite3_column_text(st, 5));
-        const char *attrs = (const char *)sqlite3_column_text(st, 6);
-        while (attrs && *attrs) {
-            int len = (int)strcspn(attrs, "\n");
-            fprintf(out, "  %s@%.*s\n", sqlite3_column_text(st, 4), len, attrs);
-            attrs += len + (attrs[len] == '\n');
+        }
+        if (new_section) {
+            json_protocol_open(out, st, !any);
+            first_field = true;
+        }
+        any = true;
+        if (sqlite3_column_type(st, 4) != SQLITE_NULL) {
+            json_field(out, st, first_field);
+            first_field = false;
         }
     }
+    if (json)
+        fputs(any ? "]}]\n" : "]\n", out);
     int rc = step == SQLITE_DONE ? 0 : db_fail(db, err, errlen);
     sqlite3_finalize(st);
     return rc;
 }
 
-int dir_admin_protocol_clear(sqlite3 *db, const char *org, char *err, size_t errlen)
+int dir_admin_protocol_list_of(sqlite3 *db, bool mailbox, const char *owner, FILE *out,
+                               bool json, char *err, size_t errlen)
 {
     char canonical[512];
-    int found = org_exists(db, org, canonical, sizeof canonical, err, errlen);
-    if (found <= 0)
-        return found < 0 ? -1 : fail(err, errlen, "no organisation %s", org);
-    /* protocol_fields go with their protocol (ON DELETE CASCADE). */
-    return run(db, prepare(db, "DELETE FROM protocols WHERE organisation = ?1", 1, canonical), err,
-               errlen);
+    if (protocol_owner(db, mailbox, owner, canonical, sizeof canonical, err, errlen) < 0)
+        return -1;
+    return protocol_print(db, mailbox ? &mailbox_tables : &org_tables, canonical, out, json, err,
+                          errlen);
+}
+
+int dir_admin_protocol_list(sqlite3 *db, const char *org, FILE *out, char *err, size_t errlen)
+{
+    return dir_admin_protocol_list_of(db, false, org, out, false, err, errlen);
+}
+
+int dir_admin_protocol_clear_of(sqlite3 *db, bool mailbox, const char *owner, char *err,
+                                size_t errlen)
+{
+    char canonical[512];
+    if (protocol_owner(db, mailbox, owner, canonical, sizeof canonical, err, errlen) < 0)
+        return -1;
+    /* The fields go with their protocol (ON DELETE CASCADE). */
+    return run(db, prepare(db, (mailbox ? &mailbox_tables : &org_tables)->clear, 1, canonical),
+               err, errlen);
+}
+
+int dir_admin_protocol_clear(sqlite3 *db, const char *org, char *err, size_t errlen)
+{
+    return dir_admin_protocol_clear_of(db, false, org, err, errlen);
+}
+
+/* --- one mailbox --- */
+
+int dir_admin_mailbox_show(sqlite3 *db, const char *address, FILE *out, bool json, char *err,
+                           size_t errlen)
+{
+    char canonical[512];
+    if (protocol_owner(db, true, address, canonical, sizeof canonical, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *st = prepare(
+        db,
+        "SELECT m.address, m.display_name, m.legacy_dn, m.target_address, m.enabled, "
+        "d.organisation, o.deployment_id, o.pod, (SELECT group_concat(a.address, ',') FROM "
+        "(SELECT address FROM aliases WHERE mailbox = m.address ORDER BY address) a) AS aliases "
+        "FROM mailboxes m JOIN domains d ON d.name = m.domain JOIN organisations o "
+        "ON o.name = d.organisation WHERE m.address = ?1",
+        1, canonical);
+    if (!st || sqlite3_step(st) != SQLITE_ROW) {
+        if (st)
+            sqlite3_finalize(st);
+        return db_fail(db, err, errlen);
+    }
+    int n = sqlite3_column_count(st);
+    if (json)
+        fputc('{', out);
+    for (int i = 0; i < n; i++) {
+        const char *name = sqlite3_column_name(st, i);
+        const char *v = (const char *)sqlite3_column_text(st, i);
+        if (!json) {
+            fprintf(out, "%s: %s\n", name, v ? v : "-");
+            continue;
+        }
+        fprintf(out, "%s", i ? ", " : "");
+        json_string(out, name);
+        fputs(": ", out);
+        if (!v)
+            fputs("null", out);
+        else if (sqlite3_column_type(st, i) == SQLITE_INTEGER)
+            fputs(v, out);
+        else
+            json_string(out, v);
+    }
+    sqlite3_finalize(st);
+    /* Its own Protocol sections: they replace the organisation's of the same type. */
+    if (json)
+        fputs(", \"protocols\": ", out);
+    else
+        fputs("protocols (own, replacing the organisation's of the same type):\n", out);
+    int rc = protocol_print(db, &mailbox_tables, canonical, out, json, err, errlen);
+    if (json && rc == 0)
+        fputs("}\n", out);
+    return rc;
 }
 
 /* --- pods and tenants --- */
 
 /* https://HOST[:PORT][/PATH]: printable, no spaces or quotes, a valid host name. */
-static bool valid_pod_url(const char *url)
+bool dir_valid_pod_url(const char *url)
 {
     if (strncmp(url, "https://", 8) != 0 || strlen(url) > 1024)
         return false;
@@ -605,7 +771,7 @@ int dir_admin_pod_add(sqlite3 *db, const char *name, const char *url, char *err,
 {
     if (!*name || strlen(name) > 256 || strchr(name, '/'))
         return fail(err, errlen, "pod name \"%s\" is empty, too long or has a '/'", name);
-    if (!valid_pod_url(url))
+    if (!dir_valid_pod_url(url))
         return fail(err, errlen, "pod URL \"%s\" is not an https:// URL with a host name", url);
     char existing[512];
     int found = pod_exists(db, name, existing, sizeof existing, err, errlen);
@@ -617,7 +783,7 @@ int dir_admin_pod_add(sqlite3 *db, const char *name, const char *url, char *err,
 
 int dir_admin_pod_change(sqlite3 *db, const char *name, const char *url, char *err, size_t errlen)
 {
-    if (!valid_pod_url(url))
+    if (!dir_valid_pod_url(url))
         return fail(err, errlen, "pod URL \"%s\" is not an https:// URL with a host name", url);
     return change_one(db, prepare(db, "UPDATE pods SET url = ?2 WHERE name = ?1", 2, name, url),
                       "pod", name, err, errlen);

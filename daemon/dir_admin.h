@@ -23,6 +23,10 @@ struct dir_admin_field {
 bool dir_valid_domain(const char *domain);
 bool dir_valid_address(const char *address);
 bool dir_valid_guid(const char *guid);
+/* https://HOST[:PORT][/PATH], printable, no quotes: what a pod URL may be. */
+bool dir_valid_pod_url(const char *url);
+/* An organisation or pod name: not empty, at most 256 bytes, no '/'. */
+bool dir_valid_name(const char *name);
 /* A random (version 4) GUID, lower-case, into out[DIR_GUID_LEN + 1]. */
 int dir_new_guid(char *out);
 
@@ -84,5 +88,21 @@ int dir_admin_protocol_add(sqlite3 *db, const char *org, const char *type, const
                            size_t errlen);
 int dir_admin_protocol_list(sqlite3 *db, const char *org, FILE *out, char *err, size_t errlen);
 int dir_admin_protocol_clear(sqlite3 *db, const char *org, char *err, size_t errlen);
+/*
+ * The same for an organisation (mailbox false) or a mailbox's own sections (mailbox true,
+ * owner its primary address), which replace the organisation's sections of the same type in
+ * that mailbox's answers. list: text, or with json an array of
+ * {"position", "type", "version", "fields": [{"path", "value", "attributes"}]}.
+ */
+int dir_admin_protocol_add_to(sqlite3 *db, bool mailbox, const char *owner, const char *type,
+                              const char *version, const struct dir_admin_field *fields,
+                              size_t nfields, char *err, size_t errlen);
+int dir_admin_protocol_list_of(sqlite3 *db, bool mailbox, const char *owner, FILE *out,
+                               bool json, char *err, size_t errlen);
+int dir_admin_protocol_clear_of(sqlite3 *db, bool mailbox, const char *owner, char *err,
+                                size_t errlen);
+/* One mailbox: its columns, organisation, aliases and own Protocol sections. */
+int dir_admin_mailbox_show(sqlite3 *db, const char *address, FILE *out, bool json, char *err,
+                           size_t errlen);
 
 #endif

@@ -61,6 +61,26 @@ static const char *const upgrades[] = {
     "  address TEXT PRIMARY KEY,"
     "  mailbox TEXT NOT NULL REFERENCES mailboxes(address) ON DELETE CASCADE);"
     "CREATE INDEX aliases_by_mailbox ON aliases(mailbox);",
+    /*
+     * 3: a mailbox's own Protocol sections, replacing its organisation's sections of the same
+     * type in its answers. Own tables rather than an owner column on protocols: SQLite cannot
+     * drop protocols' UNIQUE(organisation, position) in place, and a mailbox's sections go
+     * with it (ON DELETE CASCADE) without touching the organisation's.
+     */
+    "CREATE TABLE mailbox_protocols("
+    "  id INTEGER PRIMARY KEY,"
+    "  mailbox TEXT NOT NULL REFERENCES mailboxes(address) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  version TEXT,"
+    "  UNIQUE(mailbox, position));"
+    "CREATE TABLE mailbox_protocol_fields("
+    "  protocol INTEGER NOT NULL REFERENCES mailbox_protocols(id) ON DELETE CASCADE,"
+    "  position INTEGER NOT NULL,"
+    "  path TEXT NOT NULL,"
+    "  value TEXT NOT NULL,"
+    "  attributes TEXT,"
+    "  PRIMARY KEY(protocol, position));",
 };
 
 enum stmt_id {
@@ -68,6 +88,7 @@ enum stmt_id {
     STMT_BY_LEGACY_DN,
     STMT_ALIASES,
     STMT_PROTOCOLS,
+    STMT_MAILBOX_PROTOCOLS,
     STMT_HASH,
     STMT_POD,
     STMT_DOMAIN,
@@ -96,6 +117,10 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_PROTOCOLS] = "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
                        "FROM protocols p LEFT JOIN protocol_fields f ON f.protocol = p.id "
                        "WHERE p.organisation = ?1 ORDER BY p.position, f.position",
+    [STMT_MAILBOX_PROTOCOLS] =
+        "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
+        "FROM mailbox_protocols p LEFT JOIN mailbox_protocol_fields f ON f.protocol = p.id "
+        "WHERE p.mailbox = ?1 ORDER BY p.position, f.position",
     [STMT_HASH] = "SELECT m.password_hash, m.address FROM mailboxes m " BY_PRIMARY_OR_ALIAS,
     [STMT_POD] = "SELECT p.url FROM domains d JOIN organisations o ON o.name = d.organisation "
                  "JOIN pods p ON p.name = o.pod WHERE d.name = ?1",
@@ -366,15 +391,16 @@ static int field_add_attributes(struct pox_field *field, const char *attrs)
     return 0;
 }
 
-static int sqlite_add_protocols(void *impl, const char *organisation, struct pox_response *resp)
+/* The Protocol sections st selects for key (an organisation or a mailbox), appended to resp. */
+static int add_protocols_with(struct dir_sqlite *ds, enum stmt_id which, const char *key,
+                              struct pox_response *resp)
 {
-    struct dir_sqlite *ds = impl;
-    sqlite3_stmt *st = ds->stmt[STMT_PROTOCOLS];
+    sqlite3_stmt *st = ds->stmt[which];
     int rc = 0;
     sqlite3_int64 current = -1;
     struct pox_protocol *proto = NULL;
     pthread_mutex_lock(&ds->lock);
-    if (sqlite3_bind_text(st, 1, organisation, -1, SQLITE_STATIC) != SQLITE_OK)
+    if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
         rc = -1;
     int step;
     while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
@@ -405,6 +431,16 @@ static int sqlite_add_protocols(void *impl, const char *organisation, struct pox
     sqlite3_clear_bindings(st);
     pthread_mutex_unlock(&ds->lock);
     return rc;
+}
+
+static int sqlite_add_protocols(void *impl, const char *organisation, struct pox_response *resp)
+{
+    return add_protocols_with(impl, STMT_PROTOCOLS, organisation, resp);
+}
+
+static int sqlite_add_mailbox_protocols(void *impl, const char *address, struct pox_response *resp)
+{
+    return add_protocols_with(impl, STMT_MAILBOX_PROTOCOLS, address, resp);
 }
 
 static int sqlite_password_hash(void *impl, const char *address, char *out, size_t outlen,
@@ -503,6 +539,7 @@ const struct directory_ops dir_sqlite_ops = {
     .find_mailbox = sqlite_find_mailbox,
     .find_mailbox_by_legacy_dn = sqlite_find_mailbox_by_legacy_dn,
     .add_protocols = sqlite_add_protocols,
+    .add_mailbox_protocols = sqlite_add_mailbox_protocols,
     .password_hash = sqlite_password_hash,
     .find_pod_url = sqlite_find_pod_url,
     .find_domain = sqlite_find_domain,

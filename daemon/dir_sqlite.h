@@ -15,7 +15,7 @@
 
 #include "directory.h"
 
-#define DIR_SCHEMA_VERSION 2
+#define DIR_SCHEMA_VERSION 3
 
 struct dir_sqlite;
 

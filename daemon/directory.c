@@ -8,6 +8,7 @@
 
 #include "cred_cache.h"
 #include "dir_sqlite.h"
+#include "org_protocols.h"
 #include "password.h"
 
 #define PASSWORD_HASH_MAX 256
@@ -114,6 +115,22 @@ int directory_add_protocols(struct directory *dir, const char *organisation,
                             struct pox_response *resp)
 {
     return dir->ops->add_protocols(dir->impl, organisation, resp);
+}
+
+int directory_add_mailbox_protocols(struct directory *dir, const struct dir_mailbox *mb,
+                                    struct pox_response *resp)
+{
+    size_t start = resp->nprotocols;
+    if (directory_add_protocols(dir, mb->organisation, resp) < 0)
+        return -1;
+    if (!dir->ops->add_mailbox_protocols)
+        return 0;
+    struct pox_response own = {0};
+    int rc = dir->ops->add_mailbox_protocols(dir->impl, mb->address, &own);
+    if (rc == 0)
+        rc = org_protocols_override(resp, start, &own);
+    pox_response_free(&own);
+    return rc;
 }
 
 int directory_verify_password(struct directory *dir, const char *address, const char *password,

@@ -38,6 +38,8 @@ struct directory_ops {
     /* The URL of the pod serving the tenant that owns domain (lower-cased by the backend). */
     int (*find_pod_url)(void *impl, const char *domain, char *out, size_t outlen);
     int (*find_domain)(void *impl, const char *domain, char **organisation);
+    /* A mailbox's own Protocol sections (by primary address); NULL: the backend has none. */
+    int (*add_mailbox_protocols)(void *impl, const char *address, struct pox_response *resp);
 };
 
 /* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
@@ -67,6 +69,14 @@ int directory_find_domain(struct directory *dir, const char *domain, char **orga
 /* Appends the organisation's Protocol sections to resp, in their stored order. 0 or -1. */
 int directory_add_protocols(struct directory *dir, const char *organisation,
                             struct pox_response *resp);
+
+/*
+ * The Protocol sections mb's answers carry: its organisation's, except that every type mb
+ * has sections of itself (autodiscoverctl protocol add --mailbox) is replaced by mb's own,
+ * at the place of the organisation's first section of that type (else at the end). 0 or -1.
+ */
+int directory_add_mailbox_protocols(struct directory *dir, const struct dir_mailbox *mb,
+                                    struct pox_response *resp);
 
 /*
  * 1 when address (a primary address or an alias of an enabled mailbox) names a mailbox whose

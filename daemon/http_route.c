@@ -7,12 +7,13 @@
 
 /*
  * The mailbox-specific form a router's 302 points to (PROTOCOL.md §3):
- * /autodiscover/(SEGMENT/)*autodiscover.xml, any letter case, no empty segment.
+ * /autodiscover/(SEGMENT/)*autodiscover.xml (or .svc for SOAP), any letter case, no empty
+ * segment; tail is "/autodiscover.xml" or "/autodiscover.svc".
  */
-static bool is_mailbox_pox_path(const char *path)
+static bool is_mailbox_path(const char *path, const char *tail)
 {
-    static const char head[] = "/autodiscover/", tail[] = "/autodiscover.xml";
-    size_t len = strlen(path), hl = sizeof head - 1, tl = sizeof tail - 1;
+    static const char head[] = "/autodiscover/";
+    size_t len = strlen(path), hl = sizeof head - 1, tl = strlen(tail);
     if (len <= hl + tl || strncasecmp(path, head, hl) != 0 ||
         strcasecmp(path + len - tl, tail) != 0)
         return false;
@@ -34,10 +35,12 @@ enum http_route http_route_match(const char *path)
     static const char json[] = "/autodiscover/autodiscover.json";
     if (!path)
         return ROUTE_NOT_FOUND;
-    if (strcasecmp(path, "/autodiscover/autodiscover.xml") == 0 || is_mailbox_pox_path(path))
+    if (strcasecmp(path, "/autodiscover/autodiscover.xml") == 0 ||
+        is_mailbox_path(path, "/autodiscover.xml"))
         return ROUTE_POX;
     /* The WS-Security variants (…/autodiscover.svc/wssecurity…) are not served: 404. */
-    if (strcasecmp(path, "/autodiscover/autodiscover.svc") == 0)
+    if (strcasecmp(path, "/autodiscover/autodiscover.svc") == 0 ||
+        is_mailbox_path(path, "/autodiscover.svc"))
         return ROUTE_SOAP;
     /* The v2 handler checks the rest of the path itself (the /v1.0/<email> form). */
     if (strncasecmp(path, json, sizeof json - 1) == 0 &&

@@ -4,8 +4,8 @@
 
 enum http_route {
     ROUTE_NOT_FOUND,
-    ROUTE_POX, /* /autodiscover/autodiscover.xml, any letter case (Outlook sends capitals) */
-    ROUTE_SOAP,   /* /autodiscover/autodiscover.svc, any letter case (POST, Basic, like POX) */
+    ROUTE_POX, /* /autodiscover/[MAILBOX/]autodiscover.xml, any case (Outlook sends capitals) */
+    ROUTE_SOAP,   /* /autodiscover/[MAILBOX/]autodiscover.svc, any case (POST, Basic, like POX) */
     ROUTE_V2JSON, /* /autodiscover/autodiscover.json and .../autodiscover.json/<more> (GET) */
 };
 

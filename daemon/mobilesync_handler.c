@@ -36,7 +36,7 @@ static int answer_mailbox(struct directory *dir, const struct dir_mailbox *mb,
         return pox_set_str(&resp->redirect, mb->target_address);
     }
     struct pox_response org = {0};
-    int rc = directory_add_protocols(dir, mb->organisation, &org);
+    int rc = directory_add_mailbox_protocols(dir, mb, &org);
     const char *url = rc == 0 ? org_field(&org, "MobileSync", "Url") : NULL;
     if (rc == 0 && pox_set_str(&resp->display_name, mb->display_name) < 0)
         rc = -1;

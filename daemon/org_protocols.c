@@ -1,6 +1,8 @@
 /* org_protocols: lookups in an organisation's Protocol sections (see org_protocols.h). */
 #include "org_protocols.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -56,5 +58,72 @@ int org_autodiscover_url(const struct pox_response *org, struct adbuf *out)
             out->data[start] = '\0';
         return -1;
     }
+    return 0;
+}
+
+static bool same_type(const struct pox_protocol *a, const struct pox_protocol *b)
+{
+    return a->type && b->type && strcmp(a->type, b->type) == 0;
+}
+
+static bool type_in(const struct pox_response *r, const struct pox_protocol *p)
+{
+    for (size_t i = 0; i < r->nprotocols; i++)
+        if (same_type(&r->protocols[i], p))
+            return true;
+    return false;
+}
+
+/* Moves own's sections of p's type to out[*n...]; marks them taken. */
+static void take_type(struct pox_response *own, bool *taken, const struct pox_protocol *p,
+                      struct pox_protocol *out, size_t *n)
+{
+    for (size_t k = 0; k < own->nprotocols; k++) {
+        if (!taken[k] && same_type(&own->protocols[k], p)) {
+            out[(*n)++] = own->protocols[k];
+            taken[k] = true;
+        }
+    }
+}
+
+int org_protocols_override(struct pox_response *resp, size_t start, struct pox_response *own)
+{
+    if (own->nprotocols == 0)
+        return 0;
+    /* At most every section of both: the new array is built, then swapped in. */
+    struct pox_protocol *out = calloc(resp->nprotocols + own->nprotocols, sizeof *out);
+    struct pox_protocol *gone = calloc(resp->nprotocols + 1, sizeof *gone);
+    bool *taken = calloc(own->nprotocols, sizeof *taken);
+    struct pox_response replaced = {0}; /* the organisation's sections that go */
+    if (!out || !gone || !taken) {
+        free(out);
+        free(gone);
+        free(taken);
+        return -1;
+    }
+    size_t n = 0, ngone = 0;
+    for (size_t i = 0; i < resp->nprotocols; i++) {
+        struct pox_protocol *p = &resp->protocols[i];
+        if (i < start || !type_in(own, p)) {
+            out[n++] = *p;
+            continue;
+        }
+        take_type(own, taken, p, out, &n); /* the first of its type: own's go here */
+        gone[ngone++] = *p;
+    }
+    for (size_t k = 0; k < own->nprotocols; k++)
+        if (!taken[k])
+            out[n++] = own->protocols[k];
+    free(resp->protocols);
+    resp->protocols = out;
+    resp->nprotocols = n;
+    resp->has_account = true;
+    free(own->protocols);
+    own->protocols = NULL;
+    own->nprotocols = 0;
+    replaced.protocols = gone;
+    replaced.nprotocols = ngone;
+    pox_response_free(&replaced);
+    free(taken);
     return 0;
 }

@@ -27,4 +27,11 @@ int org_url_origin(const char *url, struct adbuf *out);
  */
 int org_autodiscover_url(const struct pox_response *org, struct adbuf *out);
 
+/*
+ * Per-mailbox overrides: every type own has sections of replaces resp's sections of that
+ * type from index start on, at the place of the first one (types resp lacks go at the end).
+ * own's sections are moved (own is left empty). 0, or -1 out of memory (resp unchanged).
+ */
+int org_protocols_override(struct pox_response *resp, size_t start, struct pox_response *own);
+
 #endif

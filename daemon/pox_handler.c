@@ -62,7 +62,7 @@ static int build_answer(struct directory *dir, const struct dir_mailbox *mb,
         dup_into(&resp->user.smtp_address, mb->address) < 0 ||
         dup_into(&resp->user.deployment_id, mb->deployment_id) < 0)
         return -1;
-    if (directory_add_protocols(dir, mb->organisation, resp) < 0)
+    if (directory_add_mailbox_protocols(dir, mb, resp) < 0)
         return -1;
     filter_sections(resp, caps);
     return 0;

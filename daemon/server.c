@@ -37,6 +37,8 @@
 #include "pox_handler.h"
 #include "role_redirector.h"
 #include "role_router.h"
+#include "role_router_soap.h"
+#include "role_router_v2.h"
 #include "soap_handler.h"
 #include "throttle.h"
 #include "tls_sni.h"
@@ -228,20 +230,24 @@ static enum MHD_Result answer_and_close(struct MHD_Connection *conn, struct requ
     return queue(conn, req, status, resp, strlen(text));
 }
 
+/* Router, POX or SOAP body read: 302, or the answer's XML, or 500. */
 static enum MHD_Result answer_router(struct MHD_Connection *conn, struct request *req)
 {
     struct adbuf out;
     adbuf_init(&out, XMLSAFE_RESPONSE_MAX_BYTES);
     char *location = NULL;
-    int status = role_router_handle(req->srv->dir, req->vhost->route_mode,
-                                    req->body.data ? req->body.data : "", req->body.len, &out,
-                                    &location);
+    const char *body = req->body.data ? req->body.data : "";
+    int status = req->route == ROUTE_SOAP
+                     ? role_router_soap_handle(req->srv->dir, req->vhost->route_mode, body,
+                                               req->body.len, &out, &location)
+                     : role_router_handle(req->srv->dir, req->vhost->route_mode, body,
+                                          req->body.len, &out, &location);
     adbuf_free(&req->body);
     enum MHD_Result rc;
     if (status == 302)
         rc = answer_redirect(conn, req, location);
-    else if (status == 200)
-        rc = answer_buffer(conn, req, 200, "text/xml; charset=utf-8", &out, NULL);
+    else if (out.len > 0)
+        rc = answer_buffer(conn, req, status, "text/xml; charset=utf-8", &out, NULL);
     else
         rc = answer_text(conn, req, 500, text_internal);
     adbuf_free(&out);
@@ -281,8 +287,12 @@ static enum MHD_Result answer_soap(struct MHD_Connection *conn, struct request *
     return answer_buffer(conn, req, status, "text/xml; charset=utf-8", &out, NULL);
 }
 
-/* v2 JSON: unauthenticated GET, answered from the headers alone. */
-static enum MHD_Result answer_v2json(struct MHD_Connection *conn, struct request *req)
+typedef int (*v2json_fn)(struct directory *dir, const char *path, const char *query,
+                         struct adbuf *body, char **location);
+
+/* v2 JSON: unauthenticated GET, answered from the headers alone (service or router). */
+static enum MHD_Result answer_v2json(struct MHD_Connection *conn, struct request *req,
+                                     v2json_fn handle)
 {
     if (http_method_classify(req->method) != METHOD_GET)
         return answer_not_allowed(conn, req);
@@ -295,8 +305,7 @@ static enum MHD_Result answer_v2json(struct MHD_Connection *conn, struct request
     }
     adbuf_init(&out, 64 * 1024);
     char *location = NULL;
-    int status = v2json_handle(req->srv->dir, req->path, query.data ? query.data : "", &out,
-                               &location);
+    int status = handle(req->srv->dir, req->path, query.data ? query.data : "", &out, &location);
     adbuf_free(&query);
     enum MHD_Result rc;
     if (status == 500 && out.len == 0)
@@ -409,9 +418,11 @@ static enum MHD_Result begin_redirector(struct MHD_Connection *conn, struct requ
 {
     bool has_auth = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                 MHD_HTTP_HEADER_AUTHORIZATION) != NULL;
-    switch (role_redirector_status(req->method, req->path, has_auth, announces_body(conn))) {
+    const char *location;
+    switch (role_redirector_answer(req->vhost, req->method, req->path, has_auth,
+                                   announces_body(conn), &location)) {
     case 302:
-        return answer_redirect(conn, req, req->vhost->redirect_to);
+        return answer_redirect(conn, req, location);
     case 400:
         return answer_and_close(conn, req, 400, text_bad_request);
     default:
@@ -464,12 +475,17 @@ static enum metrics_route metrics_route_of(enum http_route route)
     }
 }
 
-/* Router: POX POST without credentials (any Authorization header is ignored, never checked). */
+/*
+ * Router: POX and SOAP POSTs and v2 GETs, without credentials (any Authorization header is
+ * ignored, never checked).
+ */
 static enum MHD_Result begin_router(struct MHD_Connection *conn, struct request *req)
 {
     req->route = http_route_match(req->path);
-    if (req->route != ROUTE_POX)
+    if (req->route == ROUTE_NOT_FOUND)
         return answer_text(conn, req, 404, text_not_found);
+    if (req->route == ROUTE_V2JSON)
+        return answer_v2json(conn, req, role_router_v2_handle);
     if (http_method_classify(req->method) != METHOD_POST)
         return answer_not_allowed(conn, req);
     return expect_body(conn, req);
@@ -496,7 +512,7 @@ static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request
     if (req->route == ROUTE_NOT_FOUND)
         return answer_text(conn, req, 404, text_not_found);
     if (req->route == ROUTE_V2JSON)
-        return answer_v2json(conn, req);
+        return answer_v2json(conn, req, v2json_handle);
     enum http_method_class method = http_method_classify(req->method);
     if (method == METHOD_OTHER)
         return answer_not_allowed(conn, req);

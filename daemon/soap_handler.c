@@ -44,7 +44,7 @@ static int answer_user(struct directory *dir, const char *auth_address, const ch
         r = soap_response_add(resp, "RedirectAddress", "Redirection address.");
         rc = r && soap_identity_set_redirect(r, mb.target_address) == 0 ? 0 : -1;
     } else if (!(r = soap_response_add(resp, "NoError", "No error.")) ||
-               directory_add_protocols(dir, mb.organisation, &org) < 0) {
+               directory_add_mailbox_protocols(dir, &mb, &org) < 0) {
         rc = -1;
     } else {
         for (size_t i = 0; rc == 0 && i < req->nsettings; i++)
@@ -106,6 +106,11 @@ static int answer_all(struct directory *dir, const char *auth_address,
     return rc;
 }
 
+int soap_handler_set_error(struct soap_response *resp, const char *code, const char *message)
+{
+    return set_error(resp, code, message);
+}
+
 static int set_server_version(struct soap_response *resp)
 {
     struct soap_server_version *v = &resp->server_version;
@@ -123,8 +128,8 @@ static bool action_matches(const struct soap_request *req)
     return !req->action || strcmp(req->action, want) == 0;
 }
 
-int soap_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
-                struct adbuf *out)
+int soap_handle_with(const char *body, size_t len, soap_answer_fn answer, void *ctx,
+                     struct adbuf *out)
 {
     struct soap_request req;
     enum pox_parse_error perr = soap_request_parse(body, len, &req);
@@ -140,7 +145,7 @@ int soap_handle(struct directory *dir, const char *auth_address, const char *bod
     }
     struct soap_response resp = {.op = req.op};
     int rc = set_server_version(&resp);
-    if (rc == 0 && answer_all(dir, auth_address, &req, &resp) < 0) {
+    if (rc == 0 && answer(ctx, &req, &resp) < 0) {
         log_warnx("soap: cannot answer a %s request", soap_op_name(req.op));
         /* Whatever was built so far is dropped: the whole request failed. */
         soap_response_free(&resp);
@@ -155,4 +160,22 @@ int soap_handle(struct directory *dir, const char *auth_address, const char *bod
     soap_response_free(&resp);
     soap_request_free(&req);
     return status;
+}
+
+struct service_ctx {
+    struct directory *dir;
+    const char *auth_address;
+};
+
+static int service_answer(void *ctx, const struct soap_request *req, struct soap_response *resp)
+{
+    const struct service_ctx *c = ctx;
+    return answer_all(c->dir, c->auth_address, req, resp);
+}
+
+int soap_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
+                struct adbuf *out)
+{
+    struct service_ctx ctx = {dir, auth_address};
+    return soap_handle_with(body, len, service_answer, &ctx, out);
 }

@@ -20,9 +20,22 @@
 
 #include "adbuf.h"
 #include "directory.h"
+#include "soap.h"
 
 /* Writes the SOAP answer (or fault) into out; returns the HTTP status (200, 500, 413). */
 int soap_handle(struct directory *dir, const char *auth_address, const char *body, size_t len,
                 struct adbuf *out);
+
+/*
+ * The frame shared with the router (role_router_soap.h): parses body, checks wsa:Action,
+ * sets the ServerVersionInfo header, lets answer fill the response (0, or -1: the whole
+ * request becomes InternalServerError) and writes it. Same statuses as soap_handle.
+ */
+typedef int (*soap_answer_fn)(void *ctx, const struct soap_request *req,
+                              struct soap_response *resp);
+int soap_handle_with(const char *body, size_t len, soap_answer_fn answer, void *ctx,
+                     struct adbuf *out);
+/* Sets the whole request's Response ErrorCode and ErrorMessage. 0 or -1. */
+int soap_handler_set_error(struct soap_response *resp, const char *code, const char *message);
 
 #endif

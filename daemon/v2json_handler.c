@@ -4,13 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "log.h"
 #include "org_protocols.h"
 #include "v2json.h"
 
 /* Fixed texts: no part of the request is ever echoed (nor needed: the caller knows it). */
-static int error_answer(int status, const char *code, const char *message, struct adbuf *body)
+int v2json_error_answer(int status, const char *code, const char *message, struct adbuf *body)
 {
     adbuf_reset(body);
     return v2json_error_write(code, message, body) < 0 ? 500 : status;
@@ -18,26 +19,28 @@ static int error_answer(int status, const char *code, const char *message, struc
 
 static int internal_error(struct adbuf *body)
 {
-    return error_answer(500, "InternalError", "The server could not answer this request.", body);
+    return v2json_error_answer(500, "InternalError", "The server could not answer this request.",
+                               body);
 }
 
-static int parse_error_answer(enum v2json_parse_error e, struct adbuf *body)
+int v2json_parse_error_answer(enum v2json_parse_error e, struct adbuf *body)
 {
     switch (e) {
     case V2JSON_NOT_FOUND:
-        return error_answer(404, "NotFound", "No such resource.", body);
+        return v2json_error_answer(404, "NotFound", "No such resource.", body);
     case V2JSON_BAD_EMAIL:
-        return error_answer(400, "InvalidEmail", "The Email value is missing or invalid.", body);
+        return v2json_error_answer(400, "InvalidEmail", "The Email value is missing or invalid.",
+                                   body);
     case V2JSON_BAD_PROTOCOL: {
         char msg[512];
         snprintf(msg, sizeof msg, "The given protocol value is invalid. Supported values are '%s'.",
                  v2json_protocol_list());
-        return error_answer(400, "InvalidProtocol", msg, body);
+        return v2json_error_answer(400, "InvalidProtocol", msg, body);
     }
     case V2JSON_NOMEM:
         return internal_error(body);
     default:
-        return error_answer(400, "InvalidRequest", "The request is not valid.", body);
+        return v2json_error_answer(400, "InvalidRequest", "The request is not valid.", body);
     }
 }
 
@@ -60,19 +63,38 @@ static int protocol_url(const struct pox_response *org, const char *protocol, st
     return v ? adbuf_puts(url, v) : -1;
 }
 
-static int domain_answer(struct directory *dir, const char *organisation, const char *protocol,
-                         struct adbuf *body)
+/*
+ * The sections answering for email: its organisation's, with the mailbox's own overrides
+ * when email names a mailbox of that organisation. An override is visible here without
+ * authentication, as Exchange Online's v2 shows a hybrid user's on-premises URL: only a
+ * mailbox given one answers differently from an unknown address (doc/decisions.md).
+ */
+static int add_sections(struct directory *dir, const char *organisation, const char *email,
+                        struct pox_response *org)
+{
+    struct dir_mailbox mb = {0};
+    int found = directory_find_mailbox(dir, email, &mb);
+    int rc = found < 0 ? -1
+             : found == 1 && strcasecmp(mb.organisation, organisation) == 0
+                 ? directory_add_mailbox_protocols(dir, &mb, org)
+                 : directory_add_protocols(dir, organisation, org);
+    dir_mailbox_free(&mb);
+    return rc;
+}
+
+static int domain_answer(struct directory *dir, const char *organisation, const char *email,
+                         const char *protocol, struct adbuf *body)
 {
     struct pox_response org = {0};
     struct adbuf url;
     adbuf_init(&url, 4096);
     int status;
-    if (directory_add_protocols(dir, organisation, &org) < 0) {
+    if (add_sections(dir, organisation, email, &org) < 0) {
         log_warnx("v2 json: cannot read the protocols of %s", organisation);
         status = internal_error(body);
     } else if (protocol_url(&org, protocol, &url) < 0) {
-        status = error_answer(404, "ProtocolNotAvailable",
-                              "This protocol is not available for this address.", body);
+        status = v2json_error_answer(404, "ProtocolNotAvailable",
+                                     "This protocol is not available for this address.", body);
     } else {
         adbuf_reset(body);
         status = v2json_answer_write(protocol, url.data, body) < 0 ? internal_error(body) : 200;
@@ -124,7 +146,7 @@ static int try_redirect(struct directory *dir, const struct v2json_request *req,
             *status = internal_error(body);
             rc = 1;
         } else if (t == 1 && req->redirect_count >= V2JSON_MAX_REDIRECTS) {
-            *status = error_answer(400, "RedirectLimit", "Too many redirects.", body);
+            *status = v2json_error_answer(400, "RedirectLimit", "Too many redirects.", body);
             rc = 1;
         } else if (t == 1) {
             struct v2json_request next = {.email = mb.target_address,
@@ -148,16 +170,17 @@ int v2json_handle(struct directory *dir, const char *path, const char *query, st
     struct v2json_request req;
     enum v2json_parse_error e = v2json_request_parse(path, query, &req);
     if (e != V2JSON_OK)
-        return parse_error_answer(e, body);
+        return v2json_parse_error_answer(e, body);
     char *organisation = NULL;
     int status;
     int found = directory_find_domain(dir, domain_of(req.email), &organisation);
     if (found < 0)
         status = internal_error(body);
     else if (found == 0)
-        status = error_answer(404, "NotFound", "No Autodiscover service for this address.", body);
+        status =
+            v2json_error_answer(404, "NotFound", "No Autodiscover service for this address.", body);
     else if (try_redirect(dir, &req, body, location, &status) == 0)
-        status = domain_answer(dir, organisation, req.protocol, body);
+        status = domain_answer(dir, organisation, req.email, req.protocol, body);
     free(organisation);
     v2json_request_free(&req);
     return status;

@@ -17,6 +17,7 @@
 
 #include "adbuf.h"
 #include "directory.h"
+#include "v2json.h"
 
 /*
  * path and query are raw (not percent-decoded). Writes the JSON body into body and returns
@@ -25,5 +26,11 @@
  */
 int v2json_handle(struct directory *dir, const char *path, const char *query, struct adbuf *body,
                   char **location);
+
+/* Shared with the router (role_router_v2.h): an error body with fixed texts; returns status
+ * (500 when out of memory). */
+int v2json_error_answer(int status, const char *code, const char *message, struct adbuf *body);
+/* The answer to a request v2json_request_parse refused (404, 400 or 500). */
+int v2json_parse_error_answer(enum v2json_parse_error e, struct adbuf *body);
 
 #endif

@@ -17,6 +17,7 @@ static const struct method_info methods[] = {
     {"lastknown", AD_METHOD_LASTKNOWN},
     {"o365", AD_METHOD_O365},
     {"localxml", AD_METHOD_LOCALXML},
+    {"json", AD_METHOD_JSON},
 };
 
 const struct method_info *method_by_name(const char *name)

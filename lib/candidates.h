@@ -26,6 +26,8 @@ enum candidate_kind {
     CANDIDATE_PROBE,    /* GET url over http, without anything (PROTOCOL.md §1.3 step 6) */
     CANDIDATE_SRV,      /* query url (a DNS name) for SRV and queue its targets */
     CANDIDATE_LOCALXML, /* read the answer from the file url */
+    CANDIDATE_V2JSON,   /* GET the v2 JSON url (https, unauthenticated); its Url is queued */
+    CANDIDATE_CAPABILITY, /* SOAP: the anonymous GET whose headers say SOAP is on (never queued) */
 };
 
 struct candidate {

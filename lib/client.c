@@ -9,6 +9,7 @@
 #include "candidates.h"
 #include "dns.h"
 #include "result.h"
+#include "scp.h"
 
 const char *ad_version(void)
 {
@@ -115,6 +116,8 @@ void ad_client_free(ad_client *c)
     localxml_free(&c->local_xml);
     free(c->cache_dir);
     free(c->o365_url);
+    scp_settings_free(c->scp);
+    client_protocols_free(c);
     address_psl_free(c->psl);
     http_client_free(c->http);
     free(c);

@@ -10,17 +10,21 @@
 #include "http.h"
 #include "localxml.h"
 #include "redirect.h"
+#include "scp.h"
 
 #define CLIENT_DEFAULT_TIMEOUT_MS 10000L
 #define CLIENT_MAX_TIMEOUT_MS (10L * 60L * 1000L)
 #define CLIENT_KNOWN_METHODS                                                                       \
     (AD_METHOD_ROOT | AD_METHOD_AUTODISCOVER | AD_METHOD_REDIRECT | AD_METHOD_SRV |                \
-     AD_METHOD_LOCALXML | AD_METHOD_LASTKNOWN | AD_METHOD_O365 | AD_METHOD_SCP)
+     AD_METHOD_LOCALXML | AD_METHOD_LASTKNOWN | AD_METHOD_O365 | AD_METHOD_SCP | AD_METHOD_JSON)
 #define CLIENT_MAX_RETRIES 10
 #define CLIENT_MAX_DEADLINE_MS (60L * 60L * 1000L)
 /* RFC 8305's Connection Attempt Delay: a healthy host usually answers within it. */
 #define CLIENT_DEFAULT_STAGGER_MS 250L
 #define CLIENT_MAX_STAGGER_MS (60L * 1000L)
+#define CLIENT_MAX_SETTINGS 64
+#define CLIENT_MAX_V2_PROTOCOL 64
+#define CLIENT_DEFAULT_V2_PROTOCOL "AutodiscoverV1"
 
 struct ad_client {
     char *username; /* NULL: the e-mail address being discovered */
@@ -49,6 +53,22 @@ struct ad_client {
     /* Parallel probing (schedule.c). */
     bool sequential; /* one attempt at a time, as Outlook does */
     long stagger_ms;
+    /* Protocols and callbacks (client_protocols.c). */
+    ad_protocol protocol;
+    char **settings; /* SOAP RequestedSettings; none: CLIENT_SOAP_DEFAULT_SETTINGS */
+    size_t nsettings;
+    char *v2_protocol; /* NULL: CLIENT_DEFAULT_V2_PROTOCOL */
+    ad_credentials_fn ask_credentials;
+    void *ask_credentials_data;
+    ad_trace_fn trace;
+    void *trace_data;
+    /* SCP and LDAP (scp_journey.c); NULL: no directory, step 3 is skipped. */
+    struct scp_settings *scp;
 };
+
+/* client_protocols.c: frees what the protocol options hold. */
+void client_protocols_free(ad_client *c);
+/* "pox", "soap", "json", "mobilesync". */
+const char *client_protocol_name(ad_protocol protocol);
 
 #endif

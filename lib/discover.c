@@ -18,6 +18,8 @@
 #include <sys/random.h>
 
 #include "cache.h"
+#include "client_mobilesync.h"
+#include "client_soap.h"
 #include "journey.h"
 #include "trust.h"
 #include "xmlsafe.h"
@@ -63,8 +65,11 @@ int journey_add_step(struct discovery *d, const struct candidate *cand, const ch
     if (result_add_step(d->result, method_name(cand->method), url, status, v->code, elapsed_ms,
                         auth, v->decision, v->reason) < 0)
         return -1;
-    return result_step_set_context(result_last_step(d->result), d->addr.email, cand->hop,
-                                   cand->redirected_from);
+    struct result_step *s = result_last_step(d->result);
+    if (result_step_set_context(s, d->addr.email, cand->hop, cand->redirected_from) < 0)
+        return -1;
+    journey_trace(d, s);
+    return 0;
 }
 
 /* Remembers a failure if it is the best so far (the first of equals wins). */
@@ -85,7 +90,8 @@ static int note_failure(struct discovery *d, const char *where, const struct ver
 static int follow_url(struct discovery *d, const struct candidate *cand, struct verdict *v)
 {
     int max = d->client->max_redirects;
-    const char *why = redirect_url_problem(v->target);
+    const char *why = d->client->protocol == AD_PROTOCOL_SOAP ? redirect_soap_url_problem(v->target)
+                                                              : redirect_url_problem(v->target);
     char *host = why ? NULL : redirect_url_host(v->target);
     if (!why && !host)
         return -1;
@@ -188,7 +194,7 @@ static void guard_basic(const struct discovery *d, const struct candidate *cand,
 
 /* One request, taken from the schedule; v says what came of it. 0 or -1 (OOM). */
 static int fetch_and_judge(struct discovery *d, const struct candidate *cand, bool with_credentials,
-                           struct pox_response *answer, struct fetch *f, struct verdict *v)
+                           struct answer *answer, struct fetch *f, struct verdict *v)
 {
     if (schedule_fetch(d, cand, with_credentials, f) < 0) {
         if (f->resp.outcome == HTTP_FAIL_NOMEM)
@@ -196,13 +202,16 @@ static int fetch_and_judge(struct discovery *d, const struct candidate *cand, bo
         verdict_set(v, OUTCOME_INTERNAL, OUTLOOK_CODE_NONE, "libcurl refused the request");
         return 0;
     }
-    verdict_judge(&f->resp, with_credentials, d->client->password != NULL, answer, v);
+    if (!with_credentials && journey_ask_credentials(d, cand->url, &f->resp) < 0)
+        return -1;
+    verdict_judge(&f->resp, journey_post_protocol(d), with_credentials,
+                  journey_password(d) != NULL, answer, v);
     return 0;
 }
 
 /* One request (retried on timeout), recorded as steps. *answer holds settings if any. */
 static int attempt(struct discovery *d, const struct candidate *cand, bool with_credentials,
-                   struct pox_response *answer, struct verdict *v)
+                   struct answer *answer, struct verdict *v)
 {
     ad_client *c = d->client;
     enum step_auth auth = with_credentials ? STEP_AUTH_BASIC : STEP_AUTH_NONE;
@@ -245,7 +254,9 @@ static bool consent_given(struct discovery *d, const struct candidate *cand, str
         return true;
     char why[512];
     snprintf(why, sizeof why, "%s was learnt from %s and is outside %s", cand->host,
-             cand->method == AD_METHOD_SRV ? "DNS SRV" : "the unauthenticated port-80 probe",
+             cand->method == AD_METHOD_SRV    ? "DNS SRV"
+             : cand->method == AD_METHOD_JSON ? "an Autodiscover v2 (JSON) answer"
+                                              : "the unauthenticated port-80 probe",
              d->addr.domain);
     if (c->consent && c->consent(c->consent_data, d->addr.email, cand->url, why))
         return true;
@@ -256,20 +267,31 @@ static bool consent_given(struct discovery *d, const struct candidate *cand, str
     return false;
 }
 
-/* A POST candidate; *skipped when it was already tried in this pass (no step then). */
-static int run_post(struct discovery *d, struct candidate *cand, struct pox_response *answer,
-                    struct verdict *v, bool *skipped)
+/*
+ * SOAP: the capability GET first (journey_soap.c), then the POST goes to the candidate's
+ * autodiscover.svc with a request addressed (wsa:To) to it. *post is cand with that URL
+ * (*endpoint holds it, for the caller to free). 1 go on, 0 skipped (step recorded), -1 OOM.
+ */
+static int prepare_soap(struct discovery *d, const struct candidate *cand, struct candidate *post,
+                        char **endpoint, struct verdict *v)
 {
-    *skipped = false;
-    const char *why = trust_host_problem(d->client->psl, cand->host);
-    if (why) {
-        verdict_set(v, OUTCOME_UNREACHABLE, OUTLOOK_CODE_NONE, "not contacted: %s", why);
-        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
-    }
-    if (cand->needs_consent && !consent_given(d, cand, v))
-        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
-    if (cand->needs_consent && !trust_same_site(d->client->psl, d->addr.domain, cand->host))
-        cand->untrusted = true;
+    int capable = journey_soap_capable(d, cand, v);
+    if (capable <= 0)
+        return capable;
+    if (!(*endpoint = client_soap_endpoint(cand->url)))
+        return -1;
+    post->url = *endpoint;
+    const ad_client *c = d->client;
+    return client_soap_request(d->addr.email, *endpoint, c->settings, c->nsettings,
+                               &d->request) < 0
+               ? -1
+               : 1;
+}
+
+/* The POST (and its retry with credentials) of a candidate not tried yet in this pass. */
+static int post_once(struct discovery *d, struct candidate *cand, struct answer *answer,
+                     struct verdict *v, bool *skipped)
+{
     if (string_set_contains(&d->visited_urls, cand->url)) {
         *skipped = true;
         return 0;
@@ -284,6 +306,39 @@ static int run_post(struct discovery *d, struct candidate *cand, struct pox_resp
     return 0;
 }
 
+/* A POST candidate; *skipped when it was already tried in this pass (no step then). */
+static int run_post(struct discovery *d, struct candidate *cand, struct answer *answer,
+                    struct verdict *v, bool *skipped)
+{
+    *skipped = false;
+    const char *why = trust_host_problem(d->client->psl, cand->host);
+    if (why) {
+        verdict_set(v, OUTCOME_UNREACHABLE, OUTLOOK_CODE_NONE, "not contacted: %s", why);
+        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
+    }
+    if (cand->needs_consent && !consent_given(d, cand, v))
+        return journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, v);
+    if (cand->needs_consent && !trust_same_site(d->client->psl, d->addr.domain, cand->host))
+        cand->untrusted = true;
+    if (d->client->protocol != AD_PROTOCOL_SOAP)
+        return post_once(d, cand, answer, v, skipped);
+    struct candidate post = *cand;
+    char *endpoint = NULL;
+    int rc = prepare_soap(d, cand, &post, &endpoint, v);
+    if (rc > 0)
+        rc = post_once(d, &post, answer, v, skipped);
+    free(endpoint);
+    return rc < 0 ? -1 : 0;
+}
+
+/* The URL that answered: a SOAP POST went to the .svc of its candidate. */
+static const char *last_posted_url(const struct discovery *d, const struct candidate *cand)
+{
+    const struct result_step *s = d->result->nsteps ? &d->result->steps[d->result->nsteps - 1]
+                                                     : NULL;
+    return s && s->decision == STEP_SUCCESS && s->url && *s->url ? s->url : cand->url;
+}
+
 static int store_in_cache(struct discovery *d, const char *url)
 {
     ad_client *c = d->client;
@@ -295,14 +350,29 @@ static int store_in_cache(struct discovery *d, const char *url)
     return 0;
 }
 
-/* Settings: the answer goes into the result and the journey ends. */
-static int succeed(struct discovery *d, const struct candidate *cand, struct pox_response *answer)
+/* The settings of a SOAP or v2 answer, by name, into the result. */
+static int keep_settings(struct ad_result *r, const struct answer *answer)
 {
-    const char *url = cand->url;
-    if (result_set_answer(d->result, url, method_name(cand->method), answer) < 0)
+    if (answer->has_soap && answer->soap.nresponses > 0 &&
+        client_soap_to_result(r, &answer->soap.responses[0]) < 0)
+        return -1;
+    if (answer->v2_url && (result_add_setting(r, "Protocol", answer->v2_protocol) < 0 ||
+                           result_add_setting(r, "Url", answer->v2_url) < 0))
+        return -1;
+    return 0;
+}
+
+/* Settings: the answer goes into the result and the journey ends. */
+static int succeed(struct discovery *d, const struct candidate *cand, struct answer *answer)
+{
+    const char *url = last_posted_url(d, cand);
+    if (keep_settings(d->result, answer) < 0 ||
+        result_set_answer(d->result, url, method_name(cand->method), &answer->pox) < 0)
         return -1;
     d->result->from_cache = cand->method == AD_METHOD_LASTKNOWN;
-    if (cand->kind == CANDIDATE_POST && store_in_cache(d, url) < 0)
+    /* A SOAP URL (.svc) is no candidate for the other protocols: it is not cached. */
+    if (cand->kind == CANDIDATE_POST && d->client->protocol != AD_PROTOCOL_SOAP &&
+        store_in_cache(d, url) < 0)
         return -1;
     return result_set_outcome(d->result, AD_OK, "settings from %s", url);
 }
@@ -320,7 +390,7 @@ static void drop_failed_cache_entry(struct discovery *d, const struct candidate 
 static int run_candidate(struct discovery *d, struct candidate *cand)
 {
     struct verdict v = {.outcome = OUTCOME_UNREACHABLE};
-    struct pox_response answer = {0};
+    struct answer answer = {0};
     bool skipped = false;
     int rc;
     if (cand->hop == 0)
@@ -333,11 +403,14 @@ static int run_candidate(struct discovery *d, struct candidate *cand)
         rc = journey_run_srv(d, cand, &v);
         break;
     case CANDIDATE_LOCALXML:
-        rc = journey_run_localxml(d, cand, &answer, &v);
+        rc = journey_run_localxml(d, cand, &answer.pox, &v);
         if (rc == 0 && v.outcome != OUTCOME_SETTINGS)
             rc = apply_redirect(d, cand, &v);
         if (rc == 0)
             rc = journey_add_step(d, cand, cand->url, 0, 0, STEP_AUTH_NONE, &v);
+        break;
+    case CANDIDATE_V2JSON:
+        rc = journey_run_v2(d, cand, &answer, &v);
         break;
     default:
         rc = run_post(d, cand, &answer, &v, &skipped);
@@ -345,7 +418,7 @@ static int run_candidate(struct discovery *d, struct candidate *cand)
     }
     if (rc == 0 && v.outcome == OUTCOME_SETTINGS && !skipped)
         rc = succeed(d, cand, &answer);
-    pox_response_free(&answer);
+    answer_free(&answer);
     if (rc < 0)
         return -1;
     if (skipped)
@@ -360,8 +433,14 @@ static int run_candidate(struct discovery *d, struct candidate *cand)
     return d->stopped || d->restart_address ? 1 : 0;
 }
 
+/* The request body of a pass (a SOAP one is rewritten per endpoint by prepare_soap). */
 static int build_request(struct discovery *d)
 {
+    const ad_client *c = d->client;
+    if (journey_post_protocol(d) == AD_PROTOCOL_MOBILESYNC)
+        return client_mobilesync_request(d->addr.email, &d->request);
+    if (journey_post_protocol(d) == AD_PROTOCOL_SOAP)
+        return client_soap_request(d->addr.email, NULL, c->settings, c->nsettings, &d->request);
     adbuf_reset(&d->request);
     struct pox_request req = {.email = d->addr.email, .response_schema = POX_NS_OUTLOOK_RESPONSE};
     return pox_request_write(&req, &d->request);
@@ -491,6 +570,7 @@ static void discovery_free(struct discovery *d)
     free(d->restart_address);
     free(d->stop_reason);
     schedule_free(&d->schedule);
+    journey_wipe_credentials(d);
 }
 
 ad_code ad_discover(ad_client *client, const char *email, ad_result **result)
@@ -514,6 +594,8 @@ ad_code ad_discover(ad_client *client, const char *email, ad_result **result)
         return AD_E_NOMEM;
     d.result = result_new(parsed == AD_OK ? d.addr.email : email);
     int rc = d.result ? 0 : -1;
+    if (d.result)
+        d.result->protocol = client_protocol_name(client->protocol);
     if (rc == 0 && parsed == AD_E_BAD_ADDRESS)
         rc = result_set_outcome(d.result, AD_E_BAD_ADDRESS, "not a valid e-mail address: %s", why);
     else if (rc == 0 && !(d.requested = strdup(d.addr.email)))

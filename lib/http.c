@@ -263,6 +263,20 @@ static bool offers_scheme(CURL *easy, const char *scheme)
     return false;
 }
 
+/* The EWS Managed API's capability headers: any of them present and not "False". */
+static bool soap_capable(CURL *easy)
+{
+    static const char *const names[] = {"X-SOAP-Enabled", "X-WSSecurity-Enabled",
+                                        "X-OAuth-Enabled"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        struct curl_header *h = NULL;
+        if (curl_easy_header(easy, names[i], 0, CURLH_HEADER, -1, &h) == CURLHE_OK &&
+            strcasecmp(h->value, "false") != 0)
+            return true;
+    }
+    return false;
+}
+
 static void finish_answer(struct http_transfer *t)
 {
     struct http_response *r = &t->resp;
@@ -272,6 +286,7 @@ static void finish_answer(struct http_transfer *t)
     curl_easy_getinfo(t->easy, CURLINFO_SCHEME, &scheme);
     curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
     r->verified_https = scheme && strcasecmp(scheme, "https") == 0 && verify == 0;
+    r->soap_enabled = soap_capable(t->easy);
     if (r->status >= 300 && r->status < 400 &&
         curl_easy_getinfo(t->easy, CURLINFO_REDIRECT_URL, &location) == CURLE_OK && location) {
         r->location = strdup(location);

@@ -62,6 +62,7 @@ struct http_response {
     bool offers_basic;   /* a WWW-Authenticate challenge names Basic */
     bool offers_strong;  /* a challenge names Negotiate or NTLM (the "switcheroo" check) */
     bool verified_https; /* the answer came over https from a validated certificate */
+    bool soap_enabled;   /* X-SOAP-Enabled, X-WSSecurity-Enabled or X-OAuth-Enabled: True */
     long elapsed_ms;
 };
 

@@ -42,6 +42,10 @@ struct discovery {
     bool has_deadline;
     struct timespec deadline;
     struct schedule schedule; /* requests started ahead of their turn (schedule.h) */
+    /* Credentials given by the callback: this discovery only, wiped at its end. */
+    bool asked_credentials;
+    char *asked_user;
+    char *asked_pass;
 };
 
 /* Milliseconds left before the deadline (LONG_MAX without one; 0 when past). */
@@ -54,6 +58,29 @@ int journey_stop(struct discovery *d, ad_code code, const char *fmt, ...)
 /* Adds a step annotated with the current address, hop and origin. 0 or -1 (OOM). */
 int journey_add_step(struct discovery *d, const struct candidate *cand, const char *url, int status,
                      long elapsed_ms, enum step_auth auth, const struct verdict *v);
+
+/* journey_auth.c: the credentials of a request, whether set or given by the callback. */
+const char *journey_password(const struct discovery *d);
+const char *journey_username(const struct discovery *d);
+/*
+ * A 401 from a validated https server offering Basic, with no password: asks the callback
+ * (once per discovery). 0, or -1 on out of memory.
+ */
+int journey_ask_credentials(struct discovery *d, const char *url, const struct http_response *resp);
+void journey_wipe_credentials(struct discovery *d);
+/* Hands a step just recorded to the trace callback, as one line. */
+void journey_trace(const struct discovery *d, const struct result_step *s);
+/* How POST answers are read: POX for the URLs that v2 JSON gives, else the protocol. */
+ad_protocol journey_post_protocol(const struct discovery *d);
+
+/* journey_soap.c: the capability GET before a SOAP POST. 1 go on, 0 skip (step recorded), -1. */
+int journey_soap_capable(struct discovery *d, const struct candidate *cand, struct verdict *v);
+
+/* client_v2.c: the v2 JSON candidates of a pass (instead of POX's); the number added or -1. */
+int journey_queue_v2(struct discovery *d);
+/* Runs a v2 GET: a Url is queued (AutodiscoverV1) or is the answer; a 302 is followed. */
+int journey_run_v2(struct discovery *d, const struct candidate *cand, struct answer *answer,
+                   struct verdict *v);
 
 /* journey_sources.c: queue the candidates of one pass, in PROTOCOL.md §1.3 order. */
 int journey_queue_pass(struct discovery *d);

@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "journey.h"
 #include "localxml.h"
+#include "scp_journey.h"
 #include "trust.h"
 #include "xmlsafe.h"
 
@@ -96,6 +97,8 @@ static int queue_last_ditch(struct discovery *d, int *added)
 
 int journey_queue_pass(struct discovery *d)
 {
+    if (d->client->protocol == AD_PROTOCOL_JSON)
+        return journey_queue_v2(d); /* v2 JSON has its own two candidates (client_v2.c) */
     int added = 0;
     bool prefer = d->client->prefer_local_xml;
     if ((prefer && queue_localxml(d, &added) < 0) || queue_lastknown(d, &added) < 0)
@@ -103,7 +106,9 @@ int journey_queue_pass(struct discovery *d)
     if (d->client->o365_url && wanted(d, AD_METHOD_O365) &&
         queue_url(d, AD_METHOD_O365, d->client->o365_url, &added) < 0)
         return -1;
-    /* SCP (step 3) has its own issue: the hook is here, between o365 and the domain. */
+    /* SCP (step 3): an LDAP look-up now, its URLs queued in site-bucket order. */
+    if (journey_queue_scp(d, &added) < 0)
+        return -1;
     int derived =
         candidates_add_domain_derived(&d->queue, &d->addr, d->client->psl, d->client->excluded);
     if (derived < 0)
@@ -125,7 +130,7 @@ static int judge_probe(struct discovery *d, const struct candidate *cand,
     }
     long status = resp->status;
     if (status != 301 && status != 302) {
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE,
+        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_GENERIC,
                     "HTTP %ld %s: ignored (the probe takes only a 301/302 redirect)", status,
                     verdict_status_text(status));
         return 0;
@@ -266,7 +271,8 @@ int journey_run_localxml(struct discovery *d, const struct candidate *cand,
             adbuf_free(&body);
             return -1;
         }
-        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE, "cannot read %s: %s", cand->url, why);
+        verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NO_DATA, "cannot read %s: %s", cand->url,
+                    why);
     } else {
         verdict_judge_body(body.data ? body.data : "", body.len, answer, v);
     }

@@ -9,14 +9,20 @@
 
 #define PATH_PREFIX "/autodiscover/"
 #define PATH_LAST "autodiscover.xml"
+#define PATH_SOAP "autodiscover.svc"
 
 bool redirect_path_ok(const char *path)
 {
-    size_t prefix = strlen(PATH_PREFIX), last = strlen(PATH_LAST);
+    return redirect_path_ok_for(path, PATH_LAST);
+}
+
+bool redirect_path_ok_for(const char *path, const char *last_segment)
+{
+    size_t prefix = strlen(PATH_PREFIX), last = strlen(last_segment);
     size_t len = strcspn(path, "?#");
     if (len < prefix + last || strncasecmp(path, PATH_PREFIX, prefix) != 0)
         return false;
-    if (strncasecmp(path + len - last, PATH_LAST, last) != 0)
+    if (strncasecmp(path + len - last, last_segment, last) != 0)
         return false;
     /* The middle, if any, is one or more non-empty segments each ending in '/'. */
     const char *p = path + prefix, *end = path + len - last;
@@ -42,7 +48,26 @@ static char *url_part(CURLU *u, CURLUPart part)
     return value;
 }
 
+static bool soap_path_ok(const char *path)
+{
+    return redirect_path_ok_for(path, PATH_SOAP) || redirect_path_ok(path);
+}
+
+static const char *url_problem(const char *url, bool (*path_ok)(const char *),
+                               const char *bad_path);
+
 const char *redirect_url_problem(const char *url)
+{
+    return url_problem(url, redirect_path_ok, "the path is not /autodiscover/.../autodiscover.xml");
+}
+
+const char *redirect_soap_url_problem(const char *url)
+{
+    return url_problem(url, soap_path_ok, "the path is not /autodiscover/.../autodiscover.svc");
+}
+
+static const char *url_problem(const char *url, bool (*path_ok)(const char *),
+                               const char *bad_path)
 {
     if (!url || !*url)
         return "no URL";
@@ -64,8 +89,8 @@ const char *redirect_url_problem(const char *url)
             why = "the URL has no host";
         else if (user || password)
             why = "the URL carries a user name or password";
-        else if (!path || !redirect_path_ok(path))
-            why = "the path is not /autodiscover/.../autodiscover.xml";
+        else if (!path || !path_ok(path))
+            why = bad_path;
     }
     curl_free(host);
     curl_free(user);

@@ -15,9 +15,13 @@
 
 /* NULL when url may be followed, else a static phrase saying why not ("not https"). */
 const char *redirect_url_problem(const char *url);
+/* The same for a SOAP target: the path may end in autodiscover.svc or autodiscover.xml. */
+const char *redirect_soap_url_problem(const char *url);
 
 /* True when path (without query) is /autodiscover/(SEGMENT/)*autodiscover.xml, any case. */
 bool redirect_path_ok(const char *path);
+/* The same with another last segment ("autodiscover.svc"). */
+bool redirect_path_ok_for(const char *path, const char *last_segment);
 
 /* The host of an absolute URL, in lower case; NULL if it has none or on out of memory. */
 char *redirect_url_host(const char *url);

@@ -1,7 +1,8 @@
 /*
  * report: the result and its journey as one JSON document (doc/autodiscover.md describes it):
  *   {"result": {"ok", "code", "reason", "email", "url", "method", "user", "action",
- *               "protocols", "from_cache", "redirects"}, "steps": [{"method", "url",
+ *               "protocols", "from_cache", "redirects", "protocol", "settings",
+ *               "setting_errors"}, "steps": [{"method", "url",
  *               "status", "code", "elapsed_ms", "auth", "decision", "reason", "email", "hop",
  *               "redirected_from", and for DNS steps "query" and "answers"}, ...]}
  * Absent values are null. Only what ad_result holds is written, and it never holds a secret.
@@ -88,6 +89,41 @@ static json_t *protocols_json(const struct ad_result *r)
     return list;
 }
 
+/* {"Name": value}; a name that repeats (a collection setting) gets an array of values. */
+static json_t *settings_json(const struct ad_result *r)
+{
+    json_t *obj = json_object();
+    for (size_t i = 0; obj && i < r->nsettings; i++) {
+        struct pox_field f = {.path = r->settings[i].name, .value = r->settings[i].value};
+        if (add_field(obj, &f) < 0) {
+            json_decref(obj);
+            return NULL;
+        }
+    }
+    return obj;
+}
+
+static json_t *setting_errors_json(const struct ad_result *r)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < r->nsetting_errors; i++) {
+        const struct result_setting *e = &r->setting_errors[i];
+        json_t *err = json_object();
+        if (!err || set(err, "name", string_or_null(e->name)) < 0 ||
+            set(err, "code", string_or_null(e->value)) < 0 ||
+            set(err, "message", string_or_null(e->message)) < 0) {
+            json_decref(err);
+            err = NULL;
+        }
+        /* Appending consumes err, and fails on NULL. */
+        if (json_array_append_new(list, err) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
 static json_t *result_json(const struct ad_result *r)
 {
     json_t *res = json_object();
@@ -101,7 +137,10 @@ static json_t *result_json(const struct ad_result *r)
             string_or_null(r->has_answer ? pox_action_name(r->answer.action) : NULL)) < 0 ||
         set(res, "protocols", protocols_json(r)) < 0 ||
         set(res, "from_cache", json_boolean(r->from_cache)) < 0 ||
-        set(res, "redirects", json_integer(r->redirects)) < 0) {
+        set(res, "redirects", json_integer(r->redirects)) < 0 ||
+        set(res, "protocol", string_or_null(r->protocol)) < 0 ||
+        set(res, "settings", settings_json(r)) < 0 ||
+        set(res, "setting_errors", setting_errors_json(r)) < 0) {
         json_decref(res);
         return NULL;
     }

@@ -32,6 +32,8 @@ const char *step_decision_name(enum step_decision decision)
         return "cancelled";
     case STEP_HELD:
         return "held";
+    case STEP_PROCEED:
+        return "proceed";
     }
     return "stop";
 }
@@ -66,6 +68,7 @@ struct ad_result *result_new(const char *email)
     if (!r)
         return NULL;
     r->code = AD_E_INTERNAL;
+    r->protocol = "pox";
     if (email && !(r->email = strdup(email))) {
         free(r);
         return NULL;
@@ -178,6 +181,48 @@ int result_set_answer(struct ad_result *r, const char *url, const char *method,
     return 0;
 }
 
+/* Appends {name, value, message} to a list. 0 or -1 (OOM). */
+static int settings_append(struct result_setting **list, size_t *n, const char *name,
+                           const char *value, const char *message)
+{
+    struct result_setting *grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *list = grown;
+    struct result_setting s = {.name = strdup(name ? name : ""),
+                               .value = strdup(value ? value : ""),
+                               .message = message ? strdup(message) : NULL};
+    if (!s.name || !s.value || (message && !s.message)) {
+        free(s.name);
+        free(s.value);
+        free(s.message);
+        return -1;
+    }
+    grown[(*n)++] = s;
+    return 0;
+}
+
+int result_add_setting(struct ad_result *r, const char *name, const char *value)
+{
+    return settings_append(&r->settings, &r->nsettings, name, value, NULL);
+}
+
+int result_add_setting_error(struct ad_result *r, const char *name, const char *code,
+                             const char *message)
+{
+    return settings_append(&r->setting_errors, &r->nsetting_errors, name, code, message);
+}
+
+static void settings_free(struct result_setting *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i].name);
+        free(list[i].value);
+        free(list[i].message);
+    }
+    free(list);
+}
+
 int result_set_outcome(struct ad_result *r, ad_code code, const char *fmt, ...)
 {
     va_list ap;
@@ -211,6 +256,8 @@ void ad_result_free(ad_result *r)
     free(r->steps);
     if (r->has_answer)
         pox_response_free(&r->answer);
+    settings_free(r->settings, r->nsettings);
+    settings_free(r->setting_errors, r->nsetting_errors);
     free(r->reason);
     free(r->email);
     free(r->url);
@@ -396,4 +443,54 @@ int ad_result_from_cache(const ad_result *r)
 int ad_result_redirects(const ad_result *r)
 {
     return r ? r->redirects : 0;
+}
+
+const char *ad_result_protocol_name(const ad_result *r)
+{
+    return r ? r->protocol : NULL;
+}
+
+const char *ad_result_setting(const ad_result *r, const char *name)
+{
+    for (size_t i = 0; r && name && i < r->nsettings; i++)
+        if (strcmp(r->settings[i].name, name) == 0)
+            return r->settings[i].value;
+    return NULL;
+}
+
+size_t ad_result_setting_count(const ad_result *r)
+{
+    return r ? r->nsettings : 0;
+}
+
+ad_code ad_result_setting_at(const ad_result *r, size_t index, const char **name,
+                             const char **value)
+{
+    if (!r || index >= r->nsettings)
+        return AD_E_INVALID_ARGUMENT;
+    if (name)
+        *name = r->settings[index].name;
+    if (value)
+        *value = r->settings[index].value;
+    return AD_OK;
+}
+
+size_t ad_result_setting_error_count(const ad_result *r)
+{
+    return r ? r->nsetting_errors : 0;
+}
+
+ad_code ad_result_setting_error_at(const ad_result *r, size_t index, const char **name,
+                                   const char **code, const char **message)
+{
+    if (!r || index >= r->nsetting_errors)
+        return AD_E_INVALID_ARGUMENT;
+    const struct result_setting *e = &r->setting_errors[index];
+    if (name)
+        *name = e->name;
+    if (code)
+        *code = e->value;
+    if (message)
+        *message = e->message;
+    return AD_OK;
 }

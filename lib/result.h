@@ -26,6 +26,8 @@ enum step_decision {
     /* Added with parallel probing (doc/decisions.md "Client journey"). */
     STEP_CANCELLED, /* still running when the pass was decided, or given up (no connection) */
     STEP_HELD,      /* answered ahead of its turn; not used, an earlier candidate decided */
+    /* Added with SOAP (doc/decisions.md "Client journey"). */
+    STEP_PROCEED, /* the SOAP capability GET passed: the POST to autodiscover.svc follows */
 };
 
 enum step_auth {
@@ -38,6 +40,8 @@ enum step_auth {
 #define OUTLOOK_CODE_UNREACHABLE "0x800C8203"
 #define OUTLOOK_CODE_URL_REDIRECT "0x800C8204"
 #define OUTLOOK_CODE_ADDR_REDIRECT "0x800C8205"
+#define OUTLOOK_CODE_GENERIC "0x80004005"   /* E_FAIL: the port-80 probe found nothing */
+#define OUTLOOK_CODE_NO_DATA "0x8004010F"   /* MAPI_E_NOT_FOUND: no local data (file, SCP) */
 
 struct result_step {
     const char *method; /* static: "root", "autodiscover", ... */
@@ -56,6 +60,13 @@ struct result_step {
     size_t nanswers;
 };
 
+/* A setting (SOAP UserSetting, v2 answer) or a refused one (SOAP UserSettingError). */
+struct result_setting {
+    char *name;
+    char *value;   /* settings: the value; errors: the ErrorCode */
+    char *message; /* errors only, may be NULL */
+};
+
 struct ad_result {
     ad_code code;
     char *reason;
@@ -66,6 +77,11 @@ struct ad_result {
     int redirects;      /* redirects followed in all */
     bool has_answer;
     struct pox_response answer; /* the settings answer when has_answer */
+    const char *protocol;       /* static: "pox", "soap", "json", "mobilesync" */
+    struct result_setting *settings;
+    size_t nsettings;
+    struct result_setting *setting_errors;
+    size_t nsetting_errors;
     struct result_step *steps;
     size_t nsteps;
     size_t capacity;
@@ -95,6 +111,11 @@ int result_set_email(struct ad_result *r, const char *email);
 /* Keeps the settings answer (moved out of *answer, which is left empty). 0 or -1 (OOM). */
 int result_set_answer(struct ad_result *r, const char *url, const char *method,
                       struct pox_response *answer);
+/* Appends a setting, or a setting error (code and message). 0 or -1 (OOM). */
+int result_add_setting(struct ad_result *r, const char *name, const char *value);
+int result_add_setting_error(struct ad_result *r, const char *name, const char *code,
+                             const char *message);
+
 /* Sets the outcome; the reason is formatted. 0 or -1 (OOM). */
 int result_set_outcome(struct ad_result *r, ad_code code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -18,25 +18,29 @@ static long ms_since(const struct timespec *start)
     return (long)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
 }
 
-/* The request of a candidate: the POX POST, or the probe's bare GET. */
+/* The request of a candidate: the POST (POX, SOAP, mobilesync), or one of the bare GETs. */
 static void request_for(const struct discovery *d, enum candidate_kind kind, const char *url,
                         bool with_credentials, struct http_request *req)
 {
-    const ad_client *c = d->client;
     if (kind == CANDIDATE_PROBE) {
         /* No body, no credentials, no cookies, nothing followed: http.c refuses them for it. */
         *req = (struct http_request){.url = url, .http_probe = true};
+        return;
+    }
+    if (kind == CANDIDATE_V2JSON || kind == CANDIDATE_CAPABILITY) {
+        /* Anonymous https GETs (v2 JSON, the SOAP capability probe): never credentials. */
+        *req = (struct http_request){.url = url};
         return;
     }
     *req = (struct http_request){
         .url = url,
         .body = d->request.data,
         .body_len = d->request.len,
-        .content_type = POX_CONTENT_TYPE,
+        .content_type = POX_CONTENT_TYPE, /* SOAP 1.1 and mobilesync use the same */
         /* The user authenticates as themselves: after a redirectAddr the body names the new
          * address, but the login stays the address the caller asked for (PROTOCOL.md §3). */
-        .username = with_credentials ? (c->username ? c->username : d->requested) : NULL,
-        .password = with_credentials ? c->password : NULL,
+        .username = with_credentials ? journey_username(d) : NULL,
+        .password = with_credentials ? journey_password(d) : NULL,
     };
 }
 
@@ -80,6 +84,11 @@ static bool may_start_ahead(const struct discovery *d, const struct candidate *c
 {
     if (c->kind == CANDIDATE_PROBE)
         return true;
+    if (c->kind == CANDIDATE_V2JSON)
+        return c->hop == 0 && c->host && !trust_host_problem(d->client->psl, c->host);
+    /* A SOAP POST needs its capability GET first, in the engine's order. */
+    if (d->client->protocol == AD_PROTOCOL_SOAP)
+        return false;
     return c->kind == CANDIDATE_POST && !c->needs_consent && !c->untrusted && c->host &&
            !trust_host_problem(d->client->psl, c->host) &&
            !string_set_contains(&d->visited_urls, c->url);
@@ -165,9 +174,10 @@ static int on_ahead_done(struct discovery *d, struct http_transfer *t)
     if (a->kind != CANDIDATE_POST)
         return 0;
     struct verdict v = {.outcome = OUTCOME_UNREACHABLE};
-    struct pox_response answer = {0};
-    verdict_judge(&a->resp, a->with_credentials, d->client->password != NULL, &answer, &v);
-    pox_response_free(&answer);
+    struct answer answer = {0};
+    verdict_judge(&a->resp, journey_post_protocol(d), a->with_credentials,
+                  journey_password(d) != NULL, &answer, &v);
+    answer_free(&answer);
     a->settings = v.outcome == OUTCOME_SETTINGS;
     /*
      * The switcheroo guard (discover.c) as far as it can be known now: a Negotiate/NTLM

@@ -3,6 +3,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void verdict_set(struct verdict *v, enum outcome outcome, const char *code, const char *fmt, ...)
@@ -45,8 +46,17 @@ void verdict_amend(struct verdict *v, enum step_decision decision, const char *f
     v->decision = decision;
 }
 
-/* Records the redirect's target; a target too long to keep is no target at all. */
-static void set_target(struct verdict *v, enum redirect_kind kind, const char *target)
+void answer_free(struct answer *a)
+{
+    pox_response_free(&a->pox);
+    if (a->has_soap)
+        soap_response_free(&a->soap);
+    free(a->v2_protocol);
+    free(a->v2_url);
+    memset(a, 0, sizeof *a);
+}
+
+void verdict_set_target(struct verdict *v, enum redirect_kind kind, const char *target)
 {
     if (target && strlen(target) < sizeof v->target) {
         v->redirect = kind;
@@ -162,6 +172,11 @@ static void judge_document(const char *body, size_t len, const char *prefix,
                     parse_error_text(pe));
         return;
     }
+    verdict_judge_pox(answer, prefix, v);
+}
+
+void verdict_judge_pox(struct pox_response *answer, const char *prefix, struct verdict *v)
+{
     if (answer->is_error)
         judge_error_answer(&answer->error, v);
     else if (answer->has_account_error)
@@ -169,11 +184,11 @@ static void judge_document(const char *body, size_t len, const char *prefix,
     else if (answer->action == POX_ACTION_REDIRECT_ADDR) {
         verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_ADDR_REDIRECT, "redirectAddr to %s",
                     answer->redirect_addr ? answer->redirect_addr : "(none)");
-        set_target(v, REDIRECT_ADDR, answer->redirect_addr);
+        verdict_set_target(v, REDIRECT_ADDR, answer->redirect_addr);
     } else if (answer->action == POX_ACTION_REDIRECT_URL) {
         verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_URL_REDIRECT, "redirectUrl to %s",
                     answer->redirect_url ? answer->redirect_url : "(none)");
-        set_target(v, REDIRECT_URL, answer->redirect_url);
+        verdict_set_target(v, REDIRECT_URL, answer->redirect_url);
     }
     /* An Account without Action but with protocols is read as settings, as Outlook does. */
     else if (answer->action == POX_ACTION_SETTINGS || answer->nprotocols > 0)
@@ -185,19 +200,35 @@ static void judge_document(const char *body, size_t len, const char *prefix,
         pox_response_free(answer);
 }
 
+/* A body read as protocol: POX or mobilesync (SOAP bodies go to client_soap_judge). */
+static void judge_body_as(const char *body, size_t len, ad_protocol protocol, const char *prefix,
+                          struct answer *answer, struct verdict *v)
+{
+    if (protocol == AD_PROTOCOL_MOBILESYNC)
+        client_mobilesync_judge(body, len, prefix, answer, v);
+    else
+        judge_document(body, len, prefix, &answer->pox, v);
+}
+
 void verdict_judge_body(const char *body, size_t len, struct pox_response *answer,
                         struct verdict *v)
 {
     judge_document(body, len, "the file", answer, v);
 }
 
-void verdict_judge(const struct http_response *resp, bool sent_credentials, bool have_password,
-                   struct pox_response *answer, struct verdict *v)
+void verdict_judge(const struct http_response *resp, ad_protocol protocol, bool sent_credentials,
+                   bool have_password, struct answer *answer, struct verdict *v)
 {
+    /* SOAP answers 500 with a Fault envelope: that body is the explanation. */
+    bool soap_body = protocol == AD_PROTOCOL_SOAP && (resp->status == 200 || resp->status == 500);
     if (resp->outcome != HTTP_DONE)
         judge_transport_failure(resp, v);
+    else if (soap_body)
+        client_soap_judge(resp->body.data ? resp->body.data : "", resp->body.len, resp->status,
+                          answer, v);
     else if (resp->status == 200)
-        judge_document(resp->body.data, resp->body.len, "200 OK but the body", answer, v);
+        judge_body_as(resp->body.data ? resp->body.data : "", resp->body.len, protocol,
+                      "200 OK but the body", answer, v);
     else if (resp->status == 401)
         judge_unauthorized(resp, sent_credentials, have_password, v);
     else if (resp->status >= 300 && resp->status < 400) {
@@ -208,7 +239,7 @@ void verdict_judge(const struct http_response *resp, bool sent_credentials, bool
          */
         if (resp->status == 301 || resp->status == 302 || resp->status == 303 ||
             resp->status == 307)
-            set_target(v, REDIRECT_URL, resp->location);
+            verdict_set_target(v, REDIRECT_URL, resp->location);
     } else
         verdict_set(v, OUTCOME_BAD_ANSWER, OUTLOOK_CODE_NONE, "HTTP %ld %s", resp->status,
                     verdict_status_text(resp->status));

@@ -22,6 +22,7 @@ enum tool_exit {
 
 #define TOOL_MAX_CONNECT_TO 16
 #define TOOL_MAX_LIST 16 /* --allow-redirect, --local-xml */
+#define TOOL_MAX_SETTINGS 64
 
 struct tool_options {
     bool json;
@@ -52,6 +53,18 @@ struct tool_options {
     const char *o365_url;
     bool sequential;  /* one attempt at a time (Outlook's way) */
     long stagger_ms;  /* -1: the library's default */
+    /* SCP and LDAP (doc/scp.md). */
+    const char *ldap;
+    const char *site;
+    const char *ldap_user;
+    const char *ldap_password_file;
+    bool ldap_starttls;
+    /* Protocols and the live trace (tool_protocol.c). */
+    ad_protocol protocol;
+    const char *settings[TOOL_MAX_SETTINGS];
+    size_t nsettings;
+    const char *v2_protocol;
+    bool trace;
     const char *config; /* the file the options came from too, or NULL */
     char **owned;       /* strings read from the config file, freed by tool_options_free() */
     size_t nowned;
@@ -66,6 +79,16 @@ int tool_read_config(const char *path, struct tool_options *opts, bool must_exis
 /* tool_options.c: one option by its long name (the config file's way in). */
 int tool_apply_named_option(const char *name, const char *value, const char *where,
                             struct tool_options *opts);
+
+/* tool_protocol.c: the protocol options, numbered from --protocol (0), --setting, --trace,
+ * --v2-protocol; -1 to go on, else an exit status. */
+int tool_apply_protocol_option(int which, const char *arg, struct tool_options *opts);
+/* Hands them to the client; -1 to go on, else an exit status (after saying why). */
+int tool_configure_protocol(ad_client *client, const struct tool_options *opts);
+/* The trace callback: the line on stderr. */
+void tool_trace(void *user_data, const char *line);
+/* Prints SOAP / v2 settings and refused settings (after the POX ones). */
+void tool_print_named_settings(const ad_result *result);
 
 /* tool_consent.c: the consent callback: a y/N question on the terminal, else refuse. */
 int tool_consent(void *user_data, const char *email, const char *url, const char *why);

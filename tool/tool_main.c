@@ -97,11 +97,45 @@ static int configure_journey(ad_client *client, const struct tool_options *o)
     return -1;
 }
 
+/* The SCP directory (doc/scp.md); password is the mailbox's. An exit status, else -1. */
+static int configure_ldap(ad_client *client, const struct tool_options *o, const char *password)
+{
+    ad_code rc = AD_OK;
+    if (o->ldap && (rc = ad_client_set_ldap(client, o->ldap)) != AD_OK) {
+        tool_error("--ldap %s: expected ldap://HOST[:PORT], ldaps://..., auto or auto:DOMAIN",
+                   o->ldap);
+        return exit_status_for(rc);
+    }
+    if (o->site && (rc = ad_client_set_site(client, o->site)) != AD_OK) {
+        tool_error("--site: %s", ad_strerror(rc));
+        return exit_status_for(rc);
+    }
+    if (rc == AD_OK && o->ldap_starttls)
+        rc = ad_client_set_ldap_starttls(client, 1);
+    char *ldap_password = NULL;
+    if (o->ldap_user && o->ldap_password_file) {
+        struct tool_options file_only = {.password_file = o->ldap_password_file};
+        if (tool_read_password(&file_only, &ldap_password) < 0)
+            return EXIT_USAGE;
+        password = ldap_password;
+    }
+    if (rc == AD_OK && o->ldap_user)
+        rc = ad_client_set_ldap_credentials(client, o->ldap_user, password ? password : "");
+    tool_free_password(ldap_password);
+    if (rc != AD_OK) {
+        tool_error("LDAP options: %s", ad_strerror(rc));
+        return exit_status_for(rc);
+    }
+    return -1;
+}
+
 /* Hands the options to the client; an exit status on failure (after saying why), else -1. */
 static int configure(ad_client *client, const struct tool_options *o, bool ask_password)
 {
     ad_code rc = AD_OK;
     int status = configure_journey(client, o);
+    if (status < 0)
+        status = tool_configure_protocol(client, o);
     if (status >= 0)
         return status;
     if (o->cacert && (rc = ad_client_set_cacert(client, o->cacert)) != AD_OK) {
@@ -124,12 +158,13 @@ static int configure(ad_client *client, const struct tool_options *o, bool ask_p
     if (ask_password && tool_read_password(o, &password) < 0)
         return EXIT_USAGE;
     rc = ad_client_set_credentials(client, o->user, password);
+    status = rc == AD_OK ? configure_ldap(client, o, password) : -1;
     tool_free_password(password);
     if (rc != AD_OK) {
         tool_error("--user %s: %s", o->user ? o->user : "", ad_strerror(rc));
         return exit_status_for(rc);
     }
-    return -1;
+    return status;
 }
 
 static int report(const ad_result *result, ad_code code, const struct tool_options *o)
@@ -142,8 +177,10 @@ static int report(const ad_result *result, ad_code code, const struct tool_optio
     }
     if (code != AD_OK)
         tool_error("%s", ad_result_reason(result) ? ad_result_reason(result) : ad_strerror(code));
-    else if (!o->json)
+    else if (!o->json) {
         tool_print_settings(result);
+        tool_print_named_settings(result);
+    }
     return exit_status_for(code);
 }
 

@@ -40,6 +40,17 @@ enum option_id {
     OPT_SEED,
     OPT_SEQUENTIAL,
     OPT_STAGGER,
+    /* SCP and LDAP (doc/scp.md). */
+    OPT_LDAP,
+    OPT_LDAP_PASSWORD_FILE,
+    OPT_LDAP_STARTTLS,
+    OPT_LDAP_USER,
+    OPT_SITE,
+    /* Protocols and the live trace (doc/autodiscover.md). */
+    OPT_PROTOCOL,
+    OPT_SETTING,
+    OPT_TRACE,
+    OPT_V2_PROTOCOL,
 };
 
 struct option_spec {
@@ -69,6 +80,12 @@ static const struct option_spec option_table[] = {
      "skip methods: scp,root,autodiscover,redirect,srv,lastknown,o365,localxml"},
     {"help", NULL, OPT_HELP, "show this help and exit"},
     {"json", NULL, OPT_JSON, "print the result and every step as one JSON document"},
+    {"ldap", "URI", OPT_LDAP,
+     "directory for the SCP look-up: ldap://H[:P], ldaps://H[:P], auto[:DOMAIN] (DNS SRV)"},
+    {"ldap-password-file", "FILE", OPT_LDAP_PASSWORD_FILE,
+     "password of --ldap-user (default: the mailbox password)"},
+    {"ldap-starttls", NULL, OPT_LDAP_STARTTLS, "StartTLS on ldap:// directories (--cacert)"},
+    {"ldap-user", "DN", OPT_LDAP_USER, "simple bind to the directory as DN (default anonymous)"},
     {"local-xml", "KEY=FILE", OPT_LOCAL_XML,
      "an answer in FILE for a domain or an address KEY (repeatable)"},
     {"log", NULL, OPT_LOG, "log every step first, Outlook style (on stderr with --json)"},
@@ -77,14 +94,21 @@ static const struct option_spec option_table[] = {
     {"o365-url", "URL", OPT_O365_URL, "explicit hosted endpoint, tried before the domain"},
     {"password-file", "FILE", OPT_PASSWORD_FILE, "read the password from the first line of FILE"},
     {"prefer-local-xml", NULL, OPT_PREFER_LOCAL_XML, "try --local-xml first, before the network"},
+    {"protocol", "NAME", OPT_PROTOCOL, "pox (default), soap, json (v2, then POX) or mobilesync"},
     {"retries", "N", OPT_RETRIES, "retries of an attempt that timed out, 0..10 (default 0)"},
     {"seed", "N", OPT_SEED, "seed of the SRV weighted choice, for a repeatable order"},
     {"sequential", NULL, OPT_SEQUENTIAL,
      "one attempt at a time, in order (default: overlap them, order still decides)"},
+    {"setting", "NAME", OPT_SETTING,
+     "a SOAP user setting to ask for (repeatable; default a useful set)"},
+    {"site", "NAME", OPT_SITE, "this computer's AD site, for the SCP site buckets"},
     {"stagger", "MS", OPT_STAGGER,
      "start the next candidate after MS ms of silence, 0..60000 (default 250)"},
     {"timeout", "SECONDS", OPT_TIMEOUT, "per-attempt timeout, fractions allowed (default 10)"},
+    {"trace", NULL, OPT_TRACE, "print every step on stderr as it happens"},
     {"user", "NAME", OPT_USER, "user name to authenticate as (default: the address)"},
+    {"v2-protocol", "NAME", OPT_V2_PROTOCOL,
+     "with --protocol json: the v2 Protocol asked (default AutodiscoverV1)"},
     {"version", NULL, OPT_VERSION, "show the version and exit"},
 };
 #define OPTION_COUNT (sizeof option_table / sizeof option_table[0])
@@ -92,7 +116,8 @@ static const struct option_spec option_table[] = {
 static void print_help(void)
 {
     printf("Usage: %s [OPTIONS] EMAIL\n", TOOL_NAME);
-    printf("Find the server settings of a mailbox with Exchange Autodiscover (POX).\n\n"
+    printf("Find the server settings of a mailbox with Exchange Autodiscover\n"
+           "(POX; SOAP, v2 JSON or ActiveSync with --protocol).\n\n"
            "Options:\n");
     for (size_t i = 0; i < OPTION_COUNT; i++) {
         const struct option_spec *o = &option_table[i];
@@ -244,8 +269,23 @@ static int apply_journey_option(int id, const char *arg, struct tool_options *op
             return EXIT_USAGE;
         }
         break;
+    case OPT_LDAP:
+        opts->ldap = arg;
+        break;
+    case OPT_LDAP_PASSWORD_FILE:
+        opts->ldap_password_file = arg;
+        break;
+    case OPT_LDAP_STARTTLS:
+        opts->ldap_starttls = true;
+        break;
+    case OPT_LDAP_USER:
+        opts->ldap_user = arg;
+        break;
+    case OPT_SITE:
+        opts->site = arg;
+        break;
     default:
-        return EXIT_USAGE;
+        return tool_apply_protocol_option(id - OPT_PROTOCOL, arg, opts);
     }
     return -1;
 }
@@ -359,6 +399,7 @@ int tool_parse_options(int argc, char **argv, struct tool_options *opts)
     opts->max_redirects = -1;
     opts->retries = -1;
     opts->stagger_ms = -1;
+    opts->protocol = AD_PROTOCOL_POX;
     /* curl's model: the file first, then the command line, which wins for single values. */
     const char *config = config_in_argv(argc, argv);
     int status = tool_read_config(config, opts, config != NULL);

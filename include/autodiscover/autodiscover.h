@@ -47,7 +47,7 @@ enum {
     AD_METHOD_LOCALXML = 1u << 4,  /* a local file (ad_client_add_local_xml) */
     AD_METHOD_LASTKNOWN = 1u << 5, /* the last-known-good URL cache */
     AD_METHOD_O365 = 1u << 6,      /* the explicit hosted endpoint (ad_client_set_o365_url) */
-    AD_METHOD_SCP = 1u << 7,       /* Active Directory SCP: a hook, nothing is looked up yet */
+    AD_METHOD_SCP = 1u << 7,       /* Active Directory SCP (ad_client_set_ldap) */
 };
 
 typedef struct ad_client ad_client;
@@ -209,6 +209,85 @@ AD_EXTERN int ad_result_redirects(const ad_result *result);
 AD_EXTERN ad_code ad_client_set_sequential(ad_client *client, int on);
 /* The stagger between the starts of overlapping candidates, 0 .. 60000 ms; default 250. */
 AD_EXTERN ad_code ad_client_set_stagger_ms(ad_client *client, long stagger_ms);
+
+
+/* --- Added in 0.1.0 with the other protocols and callbacks (append only below this line) --- */
+
+/* Which Autodiscover protocol a discovery speaks (doc/libautodiscover.md "Protocols"). */
+typedef enum {
+    AD_PROTOCOL_POX = 0,    /* Outlook POX: POST autodiscover.xml (the default) */
+    AD_PROTOCOL_SOAP = 1,   /* SOAP GetUserSettings: POST autodiscover.svc (EWS Managed API) */
+    AD_PROTOCOL_JSON = 2,   /* Autodiscover v2: GET autodiscover.json, its Url then asked POX */
+    AD_PROTOCOL_MOBILESYNC = 3, /* the ActiveSync flavour of POX */
+} ad_protocol;
+
+/* The method of the Autodiscover v2 GETs (named "json" in steps and in --exclude). */
+enum { AD_METHOD_JSON = 1u << 8 };
+
+AD_EXTERN ad_code ad_client_set_protocol(ad_client *client, ad_protocol protocol);
+/*
+ * SOAP: a setting to ask for (UserDisplayName, ExternalEwsUrl, ...); may be called several
+ * times, at most 64. Without any, a useful default set is asked (doc/libautodiscover.md).
+ */
+AD_EXTERN ad_code ad_client_add_setting(ad_client *client, const char *name);
+/*
+ * v2 JSON: the Protocol asked for (letters and digits, at most 64); default "AutodiscoverV1",
+ * whose Url is then asked with POX. Any other name ("Ews", "ActiveSync") ends the discovery
+ * with that Url as the setting "Url".
+ */
+AD_EXTERN ad_code ad_client_set_v2_protocol(ad_client *client, const char *name);
+
+/*
+ * Asked when a validated https server wants Basic credentials and none were set: fill user
+ * (may be left "" for the address) and pass, NUL-terminated within ulen/plen, and return
+ * non-zero; return 0 to decline. Asked at most once per discovery; the answer is kept in
+ * memory for that discovery only and wiped (explicit_bzero) when it ends.
+ */
+typedef int (*ad_credentials_fn)(void *user_data, const char *email, const char *url, char *user,
+                                 size_t ulen, char *pass, size_t plen);
+AD_EXTERN ad_code ad_client_set_credentials_callback(ad_client *client, ad_credentials_fn callback,
+                                                     void *user_data);
+/*
+ * Called once per step as it is recorded, with one line ("autodiscover https://... 401
+ * retry-with-credentials: ..."); never holds a secret. NULL turns it off.
+ */
+typedef void (*ad_trace_fn)(void *user_data, const char *line);
+AD_EXTERN ad_code ad_client_set_trace_callback(ad_client *client, ad_trace_fn callback,
+                                               void *user_data);
+
+/* The protocol the result was asked with: "pox", "soap", "json", "mobilesync". */
+AD_EXTERN const char *ad_result_protocol_name(const ad_result *result);
+/*
+ * Settings by name (SOAP UserSettings; v2 JSON "Protocol" and "Url" for a protocol other than
+ * AutodiscoverV1). A name may repeat (a collection setting gives one entry per URL or
+ * connection). ad_result_setting() returns the first value of name, or NULL.
+ */
+AD_EXTERN const char *ad_result_setting(const ad_result *result, const char *name);
+AD_EXTERN size_t ad_result_setting_count(const ad_result *result);
+AD_EXTERN ad_code ad_result_setting_at(const ad_result *result, size_t index, const char **name,
+                                       const char **value);
+/* SOAP UserSettingErrors: a setting asked for and refused (InvalidSetting, ...). */
+AD_EXTERN size_t ad_result_setting_error_count(const ad_result *result);
+AD_EXTERN ad_code ad_result_setting_error_at(const ad_result *result, size_t index,
+                                             const char **name, const char **code,
+                                             const char **message);
+
+/* --- Added in 0.1.0 by SCP and LDAP (append only below this line; doc/scp.md) --- */
+
+/*
+ * The directory for the SCP look-up (PROTOCOL.md §6, step 3 of §1.3): "ldap://HOST[:PORT]",
+ * "ldaps://HOST[:PORT]", "auto" (DNS SRV _ldap._tcp.<the address's domain>) or "auto:DOMAIN".
+ * NULL (the default): no directory, no SCP step. ldaps:// and StartTLS trust the
+ * ad_client_set_cacert() file (else the system's store).
+ */
+AD_EXTERN ad_code ad_client_set_ldap(ad_client *client, const char *uri);
+/* The client computer's AD site, for the SCP site buckets; NULL (default): none. */
+AD_EXTERN ad_code ad_client_set_site(ad_client *client, const char *site);
+/* A simple bind as bind_dn with password; NULL, NULL (default): anonymous. */
+AD_EXTERN ad_code ad_client_set_ldap_credentials(ad_client *client, const char *bind_dn,
+                                                 const char *password);
+/* Non-zero: StartTLS on ldap:// URIs, pointed-to directories included (fails without it). */
+AD_EXTERN ad_code ad_client_set_ldap_starttls(ad_client *client, int on);
 
 #ifdef __cplusplus
 }

@@ -9,35 +9,11 @@
 #
 #   auth_ops_e2e.sh /path/to/autodiscoverd /path/to/autodiscoverctl
 set -u
-DAEMON=$1
-CTL=$2
-WORK=$(mktemp -d /tmp/autodiscoverd-authops.XXXXXX)
-DAEMON_PID=
+. "$(dirname "$0")/lib.sh"
+e2e_init auth_ops_e2e "$@"
 LISTENER_PID=
-cleanup() {
-    if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
+e2e_cleanup_hook() {
     if [ -n "$LISTENER_PID" ]; then kill "$LISTENER_PID" 2>/dev/null; wait "$LISTENER_PID" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK" || exit 1
-
-FAILED=0
-CHECKS=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    CHECKS=$((CHECKS + 1))
-    if [ "$2" != "$3" ]; then echo "FAIL: $1: expected '$2', got '$3'"; FAILED=$((FAILED + 1));
-    else echo "ok: $1"; fi
-}
-contains() { # contains DESCRIPTION NEEDLE FILE
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$2" "$3"; then echo "ok: $1"; else
-        echo "FAIL: $1: '$2' not in $3:"; cat "$3"; FAILED=$((FAILED + 1)); fi
-}
-lacks() { # lacks DESCRIPTION NEEDLE FILE...
-    local d=$1 n=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$n" "$@"; then echo "FAIL: $d: '$n' found"; FAILED=$((FAILED + 1)); else echo "ok: $d"; fi
 }
 wait_for() { # wait_for FILE NEEDLE: up to 5 s
     for _ in $(seq 100); do grep -qF -- "$2" "$1" 2>/dev/null && return 0; sleep 0.05; done
@@ -45,13 +21,9 @@ wait_for() { # wait_for FILE NEEDLE: up to 5 s
 }
 
 # --- PKI and directory ---
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=autodiscoverd test CA" 2>/dev/null || { echo "openssl CA failed"; exit 1; }
-openssl req -newkey rsa:2048 -nodes -keyout key.pem -out server.csr \
-    -subj "/CN=127.0.0.1" 2>/dev/null || exit 1
-printf 'subjectAltName=IP:127.0.0.1\n' > san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem \
-    -days 1 -extfile san.ext 2>/dev/null || { echo "openssl signing failed"; exit 1; }
+e2e_ca "autodiscoverd test CA"
+e2e_issue server 127.0.0.1 IP:127.0.0.1
+mv server.pem cert.pem && mv server.key key.pem
 DB=$WORK/directory.db
 "$CTL" --db "$DB" init || exit 1
 "$CTL" --db "$DB" domain add contoso.test || exit 1
@@ -59,19 +31,12 @@ AUTODISCOVER_PASSWORD='Bob-Secret-1' "$CTL" --db "$DB" mailbox add bob@contoso.t
 AUTODISCOVER_PASSWORD='Alice-Secret-2' "$CTL" --db "$DB" mailbox add alice@contoso.test --name Alice || exit 1
 "$CTL" --db "$DB" protocol add contoso.test EXCH Server=cas.contoso.test || exit 1
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-PORT=$(free_port)
-ADMIN_PORT=$(free_port)
+PORT=$(e2e_free_port)
+ADMIN_PORT=$(e2e_free_port)
 BASE=https://127.0.0.1:$PORT
 URL=$BASE/Autodiscover/Autodiscover.xml
 ADMIN=http://127.0.0.1:$ADMIN_PORT
-CURL=(curl -s --cacert "$WORK/ca.pem" --max-time 10)
-printf '<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-<Request><EMailAddress>%s</EMailAddress>
-<AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-</Request></Autodiscover>' bob@contoso.test > bob.xml
-status() { "${CURL[@]}" -o body.out -D headers.out -w '%{http_code}' "$@"; }
+request bob@contoso.test > bob.xml
 pox() { # pox USER:PASSWORD [curl options...]
     local cred=$1; shift
     status -u "$cred" -H 'Content-Type: text/xml' --data-binary @bob.xml "$@" "$URL"
@@ -79,19 +44,8 @@ pox() { # pox USER:PASSWORD [curl options...]
 metric() { # metric NAME: its value on the admin listener
     "${CURL[@]}" "$ADMIN/metrics" | awk -v n="$1" '$1 == n { print $2 }'
 }
-start_daemon() { # start_daemon CONF LOG
-    "$DAEMON" -d -v -f "$1" 2> "$2" &
-    DAEMON_PID=$!
-    for _ in $(seq 100); do
-        "${CURL[@]}" -o /dev/null "$BASE/healthz" && return 0
-        kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon died:"; cat "$2"; exit 1; }
-        sleep 0.05
-    done
-    echo "daemon did not answer"; cat "$2"; exit 1
-}
-stop_daemon() {
-    kill -TERM "$DAEMON_PID"; wait "$DAEMON_PID"; local rc=$?; DAEMON_PID=; return $rc
-}
+start_daemon() { e2e_start_daemon "$1" "$2" "$BASE/healthz" -v; } # start_daemon CONF LOG
+stop_daemon() { e2e_stop_daemon; }
 
 # --- a readiness listener: every datagram on one line of notify.log ---
 NOTIFY=$WORK/notify.sock
@@ -230,5 +184,4 @@ else
     echo "auth_ops_e2e: not root: privilege drop not tested"
 fi
 
-echo "auth_ops_e2e: $CHECKS checks, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+e2e_finish

@@ -6,47 +6,13 @@
 #
 #   protocols_e2e.sh /path/to/autodiscoverd /path/to/autodiscoverctl
 set -u
-DAEMON=$1
-CTL=$2
-WORK=$(mktemp -d /tmp/autodiscoverd-proto.XXXXXX)
-DAEMON_PID=
-cleanup() {
-    if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK" || exit 1
-
-FAILED=0
-CHECKS=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    CHECKS=$((CHECKS + 1))
-    if [ "$2" != "$3" ]; then
-        echo "FAIL: $1: expected '$2', got '$3'"
-        FAILED=$((FAILED + 1))
-    else
-        echo "ok: $1"
-    fi
-}
-contains() { # contains DESCRIPTION NEEDLE FILE
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$2" "$3"; then echo "ok: $1"; else
-        echo "FAIL: $1: '$2' not in $3:"; cat "$3"; FAILED=$((FAILED + 1)); fi
-}
-lacks() { # lacks DESCRIPTION NEEDLE FILE
-    CHECKS=$((CHECKS + 1))
-    if grep -qiF -- "$2" "$3"; then echo "FAIL: $1: '$2' found in $3:"; cat "$3"
-        FAILED=$((FAILED + 1)); else echo "ok: $1"; fi
-}
+. "$(dirname "$0")/lib.sh"
+e2e_init protocols_e2e "$@"
 
 # --- PKI ---
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=autodiscoverd protocols test CA" 2>/dev/null || { echo "openssl CA failed"; exit 1; }
-openssl req -newkey rsa:2048 -nodes -keyout key.pem -out server.csr \
-    -subj "/CN=127.0.0.1" 2>/dev/null || exit 1
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem \
-    -days 1 -extfile san.ext 2>/dev/null || { echo "openssl signing failed"; exit 1; }
+e2e_ca "autodiscoverd protocols test CA"
+e2e_issue server 127.0.0.1 IP:127.0.0.1,DNS:localhost
+mv server.pem cert.pem && mv server.key key.pem
 
 # --- directory: contoso (on-premises) and its cloud routing domain ---
 DB=$WORK/directory.db
@@ -79,7 +45,7 @@ ctl protocol add contoso AutodiscoverV1 Url=https://autodiscover.contoso.test/au
 ctl protocol add cloud EXPR EwsUrl=https://pod51049.outlook.test/EWS/Exchange.asmx
 ctl protocol add cloud AutodiscoverV1 Url=https://autodiscover-s.outlook.test/autodiscover/autodiscover.xml
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(e2e_free_port)
 cat > autodiscoverd.conf <<CONF
 directory "sqlite:$DB"
 access-log "$WORK/access.log"
@@ -89,16 +55,9 @@ listen 127.0.0.1 $PORT {
     tls-key "$WORK/key.pem"
 }
 CONF
-"$DAEMON" -d -f autodiscoverd.conf 2> daemon.err &
-DAEMON_PID=$!
 BASE=https://127.0.0.1:$PORT
-CURL=(curl -s --cacert "$WORK/ca.pem" --max-time 10 --path-as-is)
-for _ in $(seq 100); do
-    "${CURL[@]}" -o /dev/null "$BASE/" && break
-    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon died:"; cat daemon.err; exit 1; }
-    sleep 0.05
-done
-status() { "${CURL[@]}" -o body.out -D headers.out -w '%{http_code}' "$@"; }
+CURL+=(--path-as-is)
+e2e_start_daemon autodiscoverd.conf daemon.err "$BASE/"
 BOB=(-u 'bob@contoso.test:Passw0rd!')
 ALICE=(-u 'alice@contoso.test:alicepw')
 
@@ -126,10 +85,10 @@ check "v2 foreign domain" 404 "$(status "$J?Email=eve%40evil.test&Protocol=Ews")
 cp body.out foreign1.out
 check "v2 another foreign domain" 404 "$(status "$J/v1.0/x@attacker.test?Protocol=AutodiscoverV1")"
 check "v2 foreign domains get one answer" "$(md5sum < foreign1.out)" "$(md5sum < body.out)"
-lacks "v2 foreign answer echoes nothing" 'attacker' body.out
+lacks_nocase "v2 foreign answer echoes nothing" 'attacker' body.out
 check "v2 invalid protocol" 400 "$(status "$J?Email=bob%40contoso.test&Protocol=%3Cscript%3E")"
 contains "v2 InvalidProtocol" '"ErrorCode":"InvalidProtocol"' body.out
-lacks "v2 InvalidProtocol echoes nothing" 'script' body.out
+lacks_nocase "v2 InvalidProtocol echoes nothing" 'script' body.out
 check "v2 missing protocol" 400 "$(status "$J?Email=bob%40contoso.test")"
 check "v2 missing email" 400 "$(status "$J?Protocol=Ews")"
 contains "v2 InvalidEmail" '"ErrorCode":"InvalidEmail"' body.out
@@ -141,7 +100,7 @@ check "ProxyShell ?@evil/x with a path" 400 "$(status "$J?@evil.test/owa/&Email=
 check "ProxyShell path form with extra segments" 404 "$(status "$J/v1.0/bob@contoso.test/../../mapi/nspi?Protocol=Ews")"
 check "ProxyShell encoded slash in the address" 400 "$(status "$J/v1.0/a%2F@evil.test?Protocol=Ews")"
 check "ProxyShell user info address" 400 "$(status "$J?Email=a%40evil.test%40contoso.test&Protocol=Ews")"
-lacks "no Location on any refused request" 'Location:' headers.out
+lacks_nocase "no Location on any refused request" 'Location:' headers.out
 check "v2 POST" 405 "$(status --data-binary x "$J?Email=bob%40contoso.test&Protocol=Ews")"
 contains "v2 405 allows GET" 'Allow: GET' headers.out
 check "v2 unknown path below" 404 "$(status "$J/v2.0/bob@contoso.test?Protocol=Ews")"
@@ -149,21 +108,7 @@ check "v2 unknown path below" 404 "$(status "$J/v2.0/bob@contoso.test?Protocol=E
 # ===================== SOAP (autodiscover.svc) =====================
 S=$BASE/autodiscover/autodiscover.svc
 XML=(-H 'Content-Type: text/xml; charset=utf-8')
-soap_user() { # soap_user MAILBOX SETTING...
-    local mbx=$1; shift
-    printf '<?xml version="1.0" encoding="utf-8"?>
-<soap:Envelope xmlns:a="http://schemas.microsoft.com/exchange/2010/Autodiscover" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
-<soap:Header><a:RequestedServerVersion>Exchange2013</a:RequestedServerVersion>
-<wsa:Action>http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetUserSettings</wsa:Action>
-<wsa:To>%s</wsa:To></soap:Header><soap:Body><a:GetUserSettingsRequestMessage><a:Request>
-<a:Users><a:User><a:Mailbox>%s</a:Mailbox></a:User></a:Users><a:RequestedSettings>' "$S" "$mbx"
-    for s in "$@"; do printf '<a:Setting>%s</a:Setting>' "$s"; done
-    printf '</a:RequestedSettings></a:Request></a:GetUserSettingsRequestMessage></soap:Body></soap:Envelope>'
-}
-soap_domain() { # soap_domain DOMAIN
-    printf '<soap:Envelope xmlns:a="http://schemas.microsoft.com/exchange/2010/Autodiscover" xmlns:wsa="http://www.w3.org/2005/08/addressing" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Header><wsa:Action>http://schemas.microsoft.com/exchange/2010/Autodiscover/Autodiscover/GetDomainSettings</wsa:Action></soap:Header><soap:Body><a:GetDomainSettingsRequestMessage><a:Request><a:Domains><a:Domain>%s</a:Domain></a:Domains><a:RequestedSettings><a:Setting>ExternalEwsUrl</a:Setting><a:Setting>ExternalEwsVersion</a:Setting></a:RequestedSettings></a:Request></a:GetDomainSettingsRequestMessage></soap:Body></soap:Envelope>' "$1"
-}
-soap_user bob@contoso.test UserDisplayName InternalEwsUrl ExternalEwsUrl UserDN CasVersion \
+soap_user "$S" bob@contoso.test UserDisplayName InternalEwsUrl ExternalEwsUrl UserDN CasVersion \
     ExternalMailboxServer ExternalMailboxServerRequiresSSL InternalWebClientUrls \
     ExternalImap4Connections MapiHttpEnabled InternalUMUrl NoSuchSetting > soap-bob.xml
 check "SOAP without credentials" 401 "$(status "${XML[@]}" --data-binary @soap-bob.xml "$S")"
@@ -181,14 +126,14 @@ contains "SOAP IMAP connection" '<Hostname>imap.contoso.test</Hostname>' body.ou
 contains "SOAP unknown setting" '<SettingName>NoSuchSetting</SettingName>' body.out
 contains "SOAP InvalidSetting" '<ErrorCode>InvalidSetting</ErrorCode>' body.out
 contains "SOAP SettingIsNotAvailable" '<ErrorCode>SettingIsNotAvailable</ErrorCode>' body.out
-soap_user alice@contoso.test UserDisplayName > soap-alice.xml
+soap_user "$S" alice@contoso.test UserDisplayName > soap-alice.xml
 check "SOAP moved mailbox" 200 "$(status "${ALICE[@]}" --data-binary @soap-alice.xml "$S")"
 contains "SOAP RedirectAddress" '<ErrorCode>RedirectAddress</ErrorCode>' body.out
 contains "SOAP RedirectTarget" '<RedirectTarget>alice@contoso.mail.onmicrosoft.test</RedirectTarget>' body.out
 check "SOAP another mailbox" 200 "$(status "${BOB[@]}" --data-binary @soap-alice.xml "$S")"
 contains "SOAP InvalidUser for another mailbox" '<ErrorCode>InvalidUser</ErrorCode>' body.out
 cp body.out invalid-known.out
-soap_user nobody@contoso.test UserDisplayName > soap-nobody.xml
+soap_user "$S" nobody@contoso.test UserDisplayName > soap-nobody.xml
 check "SOAP unknown mailbox" 200 "$(status "${BOB[@]}" --data-binary @soap-nobody.xml "$S")"
 contains "SOAP InvalidUser for an unknown mailbox" '<ErrorCode>InvalidUser</ErrorCode>' body.out
 soap_domain contoso.test > soap-domain.xml
@@ -212,17 +157,13 @@ check "SOAP GET" 405 "$(status "${BOB[@]}" "$S")"
 
 # ===================== mobilesync =====================
 X=$BASE/autodiscover/autodiscover.xml
-eas() { # eas ADDRESS [SCHEMA]
-    printf '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/requestschema/2006"><Request><EMailAddress>%s</EMailAddress><AcceptableResponseSchema>%s</AcceptableResponseSchema></Request></Autodiscover>' \
-        "$1" "${2:-http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006}"
-}
 eas bob@contoso.test > eas-bob.xml
 check "mobilesync settings" 200 "$(status "${BOB[@]}" "${XML[@]}" --data-binary @eas-bob.xml "$X")"
 contains "mobilesync response namespace" 'xmlns="http://schemas.microsoft.com/exchange/autodiscover/mobilesync/responseschema/2006"' body.out
 contains "mobilesync server type" '<Type>MobileSync</Type>' body.out
 contains "mobilesync server url" '<Url>https://mail.contoso.test/Microsoft-Server-ActiveSync</Url>' body.out
 contains "mobilesync user" '<DisplayName>Bob Example</DisplayName>' body.out
-lacks "mobilesync has no Outlook sections" '<Protocol>' body.out
+lacks_nocase "mobilesync has no Outlook sections" '<Protocol>' body.out
 eas alice@contoso.test > eas-alice.xml
 check "mobilesync moved mailbox" 200 "$(status "${ALICE[@]}" --data-binary @eas-alice.xml "$X")"
 contains "mobilesync Redirect" '<Redirect>alice@contoso.mail.onmicrosoft.test</Redirect>' body.out
@@ -238,29 +179,23 @@ contains "mobilesync 600" '<ErrorCode>600</ErrorCode>' body.out
 # ===================== POX conditional sections =====================
 printf '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>bob@contoso.test</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>' > pox-bob.xml
 check "POX plain" 200 "$(status "${BOB[@]}" --data-binary @pox-bob.xml "$X")"
-lacks "POX plain: no EXHTTP" '<Type>EXHTTP</Type>' body.out
-lacks "POX plain: no mapiHttp" 'mapiHttp' body.out
-lacks "POX never shows MobileSync data" 'MobileSync' body.out
-lacks "POX never shows AutodiscoverV1 data" 'AutodiscoverV1' body.out
+lacks_nocase "POX plain: no EXHTTP" '<Type>EXHTTP</Type>' body.out
+lacks_nocase "POX plain: no mapiHttp" 'mapiHttp' body.out
+lacks_nocase "POX never shows MobileSync data" 'MobileSync' body.out
+lacks_nocase "POX never shows AutodiscoverV1 data" 'AutodiscoverV1' body.out
 contains "POX plain keeps EXPR" '<Type>EXPR</Type>' body.out
 check "POX with ExHttpInfo" 200 "$(status "${BOB[@]}" -H 'X-ClientCanHandle: Negotiate, exhttpinfo' --data-binary @pox-bob.xml "$X")"
 contains "POX EXHTTP with ExHttpInfo" '<Type>EXHTTP</Type>' body.out
-lacks "POX no mapiHttp without capability" 'mapiHttp' body.out
+lacks_nocase "POX no mapiHttp without capability" 'mapiHttp' body.out
 check "POX with another token" 200 "$(status "${BOB[@]}" -H 'X-ClientCanHandle: ExHttpInfoX' --data-binary @pox-bob.xml "$X")"
-lacks "POX no EXHTTP for a longer token" '<Type>EXHTTP</Type>' body.out
+lacks_nocase "POX no EXHTTP for a longer token" '<Type>EXHTTP</Type>' body.out
 check "POX with X-MapiHttpCapability" 200 "$(status "${BOB[@]}" -H 'X-MapiHttpCapability: 1' --data-binary @pox-bob.xml "$X")"
 contains "POX mapiHttp with capability" '<Protocol Type="mapiHttp" Version="1">' body.out
-lacks "POX no EXHTTP without ExHttpInfo" '<Type>EXHTTP</Type>' body.out
+lacks_nocase "POX no EXHTTP without ExHttpInfo" '<Type>EXHTTP</Type>' body.out
 check "POX with X-MapiHttpCapability 0" 200 "$(status "${BOB[@]}" -H 'X-MapiHttpCapability: 0' --data-binary @pox-bob.xml "$X")"
-lacks "POX no mapiHttp for capability 0" 'mapiHttp' body.out
+lacks_nocase "POX no mapiHttp for capability 0" 'mapiHttp' body.out
 
-CHECKS=$((CHECKS + 1))
-if grep -q -e 'Passw0rd' -e 'alicepw' -e 'Authorization' access.log daemon.err; then
-    echo "FAIL: a secret reached a log"; FAILED=$((FAILED + 1)); else echo "ok: no secret in logs"; fi
-kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+no_secret_in_logs Passw0rd alicepw
+e2e_stop_daemon
 check "SIGTERM exits 0" 0 $?
-DAEMON_PID=
-
-echo "protocols_e2e: $CHECKS checks, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+e2e_finish

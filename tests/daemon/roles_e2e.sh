@@ -7,49 +7,17 @@
 #   roles_e2e.sh /path/to/autodiscoverd /path/to/autodiscoverctl
 # Needs root (ports 80 and 443); otherwise it skips (exit 77).
 set -u
-DAEMON=$1
-CTL=$2
 if [ "$(id -u)" != 0 ]; then echo "roles_e2e: needs root for ports 80 and 443; skipped"; exit 77; fi
-WORK=$(mktemp -d /tmp/autodiscoverd-roles.XXXXXX)
-DAEMON_PID=
-cleanup() {
-    if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK" || exit 1
-
-FAILED=0
-CHECKS=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    CHECKS=$((CHECKS + 1))
-    if [ "$2" != "$3" ]; then echo "FAIL: $1: expected '$2', got '$3'"; FAILED=$((FAILED + 1));
-    else echo "ok: $1"; fi
-}
-contains() { # contains DESCRIPTION NEEDLE FILE
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$2" "$3"; then echo "ok: $1"; else
-        echo "FAIL: $1: '$2' not in $3:"; cat "$3"; FAILED=$((FAILED + 1)); fi
-}
-lacks() { # lacks DESCRIPTION NEEDLE FILE...
-    local d=$1 n=$2; shift 2
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$n" "$@"; then echo "FAIL: $d: '$n' found"; FAILED=$((FAILED + 1)); else echo "ok: $d"; fi
-}
+. "$(dirname "$0")/lib.sh"
+e2e_init roles_e2e "$@"
 
 # Addresses of our own, so parallel runs (another build directory) never share a socket.
 NET=127.$((RANDOM % 200 + 20)).$((RANDOM % 250 + 1))
 REDIR=$NET.10 ROUTER=$NET.11 POD=$NET.12 ONPREM=$NET.20
 
 # --- PKI: a CA and one certificate per name ---
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=roles test CA" 2>/dev/null || { echo "openssl CA failed"; exit 1; }
-issue() { # issue FILE-STEM DNS-NAME
-    openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null &&
-    printf 'subjectAltName=DNS:%s\n' "$2" > "$1.ext" &&
-    openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -out "$1.pem" \
-        -days 1 -extfile "$1.ext" 2>/dev/null || { echo "openssl $2 failed"; exit 1; }
-}
+e2e_ca "roles test CA"
+issue() { e2e_issue "$1" "$2" "DNS:$2"; } # issue FILE-STEM DNS-NAME
 issue router-default autodiscover-s302.outlook.test
 issue router autodiscover-s.outlook.test
 issue pod pod51049.outlook.test
@@ -90,25 +58,11 @@ CONF
 "$DAEMON" -n -f autodiscoverd.conf 2>n.err
 check "-n accepts the roles config" 0 $?
 
-"$DAEMON" -d -v -f autodiscoverd.conf 2> daemon.err &
-DAEMON_PID=$!
 RESOLVE=(--resolve "autodiscover.outlook.test:80:$REDIR" --resolve "autodiscover.fabrikam.test:80:$REDIR"
     --resolve "autodiscover-s.outlook.test:443:$ROUTER" --resolve "autodiscover-s302.outlook.test:443:$ROUTER"
     --resolve "pod51049.outlook.test:443:$POD" --resolve "autodiscover.contoso.test:443:$ONPREM")
-CURL=(curl -s --cacert "$WORK/ca.pem" --max-time 10 "${RESOLVE[@]}")
-for _ in $(seq 100); do
-    "${CURL[@]}" -o /dev/null http://autodiscover.outlook.test/ && break
-    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon died:"; cat daemon.err; exit 1; }
-    sleep 0.05
-done
-status() { "${CURL[@]}" -o body.out -D headers.out -w '%{http_code}' "$@"; }
-request() { # request ADDRESS
-    printf '<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-<Request><EMailAddress>%s</EMailAddress>
-<AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-</Request></Autodiscover>' "$1"
-}
+CURL+=("${RESOLVE[@]}")
+e2e_start_daemon autodiscoverd.conf daemon.err http://autodiscover.outlook.test/ -v
 for a in carol@fabrikam.test bob@contoso.test alice@contoso.test nobody@elsewhere.test \
     alice@contoso.mail.onmicrosoft.test; do request "$a" > "$a.xml"; done
 POX=/autodiscover/autodiscover.xml
@@ -176,9 +130,6 @@ lacks "no secret in logs" "pw" access.log daemon.err
 lacks "no Authorization in logs" "Authorization" access.log daemon.err
 contains "access log: redirector 400 logged" " GET /autodiscover/autodiscover.xml 400 - " access.log
 
-kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+e2e_stop_daemon
 check "SIGTERM exits 0" 0 $?
-DAEMON_PID=
-echo "roles_e2e: $CHECKS checks, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+e2e_finish

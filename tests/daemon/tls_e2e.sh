@@ -5,42 +5,13 @@
 #
 #   tls_e2e.sh /path/to/autodiscoverd /path/to/autodiscoverctl
 set -u
-DAEMON=$1
-CTL=$2
-WORK=$(mktemp -d /tmp/autodiscoverd-e2e.XXXXXX)
-DAEMON_PID=
-cleanup() {
-    if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null; wait "$DAEMON_PID" 2>/dev/null; fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-cd "$WORK" || exit 1
-
-FAILED=0
-CHECKS=0
-check() { # check DESCRIPTION EXPECTED ACTUAL
-    CHECKS=$((CHECKS + 1))
-    if [ "$2" != "$3" ]; then
-        echo "FAIL: $1: expected '$2', got '$3'"
-        FAILED=$((FAILED + 1))
-    else
-        echo "ok: $1"
-    fi
-}
-contains() { # contains DESCRIPTION NEEDLE FILE
-    CHECKS=$((CHECKS + 1))
-    if grep -qF -- "$2" "$3"; then echo "ok: $1"; else
-        echo "FAIL: $1: '$2' not in $3:"; cat "$3"; FAILED=$((FAILED + 1)); fi
-}
+. "$(dirname "$0")/lib.sh"
+e2e_init tls_e2e "$@"
 
 # --- PKI: a CA and a certificate for 127.0.0.1 signed by it ---
-openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 1 \
-    -subj "/CN=autodiscoverd test CA" 2>/dev/null || { echo "openssl CA failed"; exit 1; }
-openssl req -newkey rsa:2048 -nodes -keyout key.pem -out server.csr \
-    -subj "/CN=127.0.0.1" 2>/dev/null || exit 1
-printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n' > san.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out cert.pem \
-    -days 1 -extfile san.ext 2>/dev/null || { echo "openssl signing failed"; exit 1; }
+e2e_ca "autodiscoverd test CA"
+e2e_issue server 127.0.0.1 IP:127.0.0.1,DNS:localhost
+mv server.pem cert.pem && mv server.key key.pem
 
 # --- directory ---
 DB=$WORK/directory.db
@@ -61,7 +32,7 @@ check "unknown protocol element rejected" 1 $?
 "$CTL" --db "$DB" frobnicate 2>/dev/null
 check "unknown command is a usage error" 2 $?
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(e2e_free_port)
 write_conf() { # write_conf MAX_BODY
     cat > autodiscoverd.conf <<CONF
 # written by tls_e2e.sh
@@ -83,28 +54,13 @@ printf 'directory "sqlite:/x"\nbogus 1\n' > bad.conf
 check "-n rejects a bad config" 1 $?
 contains "-n names file and line" "bad.conf:2: unknown directive" bad.err
 
-"$DAEMON" -d -f autodiscoverd.conf 2> daemon.err &
-DAEMON_PID=$!
 BASE=https://127.0.0.1:$PORT
 URL=$BASE/Autodiscover/Autodiscover.xml
-CURL=(curl -s --cacert "$WORK/ca.pem" --max-time 10)
-for _ in $(seq 100); do
-    "${CURL[@]}" -o /dev/null "$BASE/" && break
-    kill -0 "$DAEMON_PID" 2>/dev/null || { echo "daemon died:"; cat daemon.err; exit 1; }
-    sleep 0.05
-done
+e2e_start_daemon autodiscoverd.conf daemon.err "$BASE/"
 
-request() { # request ADDRESS
-    printf '<?xml version="1.0" encoding="utf-8"?>
-<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006">
-<Request><EMailAddress>%s</EMailAddress>
-<AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema>
-</Request></Autodiscover>' "$1"
-}
 request bob@contoso.test > bob.xml
 request alice@contoso.test > alice.xml
 request nobody@contoso.test > nobody.xml
-status() { "${CURL[@]}" -o body.out -D headers.out -w '%{http_code}' "$@"; }
 XML=(-H 'Content-Type: text/xml; charset=utf-8')
 
 check "POST without credentials" 401 "$(status "${XML[@]}" --data-binary @bob.xml "$URL")"
@@ -153,14 +109,8 @@ LINES=$(wc -l < access.log)
 CHECKS=$((CHECKS + 1))
 if [ "$LINES" -ge 15 ]; then echo "ok: access log lines ($LINES)"; else echo "FAIL: access log has $LINES lines"; FAILED=$((FAILED + 1)); fi
 contains "access log records the user" " POST /Autodiscover/Autodiscover.xml 200 bob@contoso.test " access.log
-CHECKS=$((CHECKS + 1))
-if grep -q -e 'Passw0rd' -e 'alicepw' -e 'Authorization' access.log daemon.err; then
-    echo "FAIL: a secret reached a log"; FAILED=$((FAILED + 1)); else echo "ok: no secret in logs"; fi
+no_secret_in_logs Passw0rd alicepw
 
-kill -TERM "$DAEMON_PID"
-wait "$DAEMON_PID"
+e2e_stop_daemon
 check "SIGTERM exits 0" 0 $?
-DAEMON_PID=
-
-echo "tls_e2e: $CHECKS checks, $FAILED failed"
-[ "$FAILED" -eq 0 ]
+e2e_finish

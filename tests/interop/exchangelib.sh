@@ -8,8 +8,8 @@
 #   - POX, journeys 3 and 4: 4.9.0 understands redirectUrl only when the element is spelled
 #     <RedirectURL>; our router answers the spec's <RedirectUrl> (MS-OXDSCLI 2.2.4.1.1.2.9), so
 #     exchangelib crashes with AttributeError (ANCHORS.md 1.4) and never reaches the pod.
-#   - SOAP, journeys 3 and 4: its port-80 probe GETs /autodiscover/autodiscover.svc, which our
-#     redirector does not redirect (404: it redirects the POX path only), so it fails there.
+# In SOAP mode it completes journeys 3 and 4: its port-80 probe GETs autodiscover.svc, our
+# redirector sends it to the router, the router answers RedirectUrl to the pod's .svc.
 # Each run: /usr/bin/python3, a private TMPDIR (exchangelib's on-disk cache), REQUESTS_CA_BUNDLE
 # = the lab CA (lab exec sets it).
 # shellcheck disable=SC2016  # $names inside single quotes are jq variables
@@ -95,14 +95,21 @@ expect_eq "j3 pox: the router answered its HEAD and POST (no credentials asked)"
 expect_eq "j3 pox: nothing reached the pod" "$(requests_since_mark "$podhost")" ""
 expect_dns_guard "j3 pox"
 
-# --- journey 3, SOAP: carol. Our redirector does not redirect autodiscover.svc --------------------
+# --- journey 3, SOAP: carol, through the redirector, the router's RedirectUrl, the pod --------------
+svc=/autodiscover/autodiscover.svc
 xl j3-soap soap "$email"
-expect_jq "j3 soap: exchangelib fails (all steps failed)" "$XL" '.error_type' AutoDiscoverFailed
-expect_eq "j3 soap: the redirector answered its GET of autodiscover.svc with 404 (POX path only)" \
-  "$(requests_since_mark "$provider" 80)" "autodiscover.$domain GET /autodiscover/autodiscover.svc 404 -"
-expect_eq "j3 soap: nothing reached the router" "$(requests_since_mark "$router")" ""
+expect_jq "j3 soap: exchangelib discovered $email" "$XL" '.ok' true
+expect_jq "j3 soap: its EWS URL is the pod's" "$XL" '.ews_url' \
+  "$(org_setting "$(mailbox_field "$email" org)" EXPR EwsUrl)"
+expect_eq "j3 soap: the redirector sent its GET of autodiscover.svc on, without Authorization" \
+  "$(requests_since_mark "$provider" 80)" "autodiscover.$domain GET $svc 302 -"
+expect_eq "j3 soap: the router answered RedirectUrl without asking for credentials" \
+  "$(requests_since_mark "$router")" "$router HEAD $svc 405 -|$router POST $svc 200 -|$router POST $svc 200 -"
+expect_eq "j3 soap: the pod answered 401, then settings to $email" "$(requests_since_mark "$podhost")" \
+  "$podhost HEAD $svc 405 -|$podhost POST $svc 401 -|$podhost POST $svc 200 $email"
+expect_dns_guard "j3 soap"
 
-# --- journey 4, POX and SOAP: alice. The restart works; the provider part fails as in journey 3 ---
+# --- journey 4, POX and SOAP: alice. The restart works; in POX the provider part fails as in j3 ---
 email=$(journey_mailbox 4); domain=${email#*@}
 target=$(mailbox_field "$email" target_address); tdomain=${target#*@}
 for mode in pox soap; do
@@ -117,11 +124,13 @@ for mode in pox soap; do
     expect_jq "j4 pox: exchangelib 4.9.0 fails with its RedirectURL bug (KNOWN exchangelib BUG)" "$XL" '.error' "$crash"
     expect_eq "j4 pox: the router answered its HEAD and POST" "$(requests_since_mark "$router")" \
       "$router HEAD $path 405 -|$router POST $path 200 -"
+    expect_eq "j4 pox: nothing reached the pod" "$(requests_since_mark "$podhost")" ""
   else
-    expect_jq "j4 soap: exchangelib fails for $target (all steps failed)" "$XL" \
-      ".error | startswith(\"AutoDiscoverFailed: All steps in the autodiscover protocol failed for email $target.\")" true
+    expect_jq "j4 soap: exchangelib discovered $target at the pod" "$XL" '.ok' true
+    expect_eq "j4 soap: the pod answered 401, then settings (the login is exchangelib's, $email)" \
+      "$(requests_since_mark "$podhost" | tr '|' '\n' | tail -2 | cut -d' ' -f2- | paste -sd '|')" \
+      "POST $path 401 -|POST $path 200 $email"
   fi
-  expect_eq "j4 $mode: nothing reached the pod" "$(requests_since_mark "$podhost")" ""
   expect_dns_guard "j4 $mode"
 done
 

@@ -159,6 +159,9 @@ static void test_roles(void)
     CHECK(l->hosts[0].role == ROLE_REDIRECTOR);
     CHECK_STR(l->hosts[0].redirect_to,
               "https://autodiscover-s.outlook.test/autodiscover/autodiscover.xml");
+    /* The SOAP target is derived: the same URL with autodiscover.svc. */
+    CHECK_STR(l->hosts[0].redirect_to_svc,
+              "https://autodiscover-s.outlook.test/autodiscover/autodiscover.svc");
     /* Any Host answers with the first host block when the listener has no role of its own. */
     CHECK(config_listener_host(l, "autodiscover.fabrikam.test") == &l->hosts[0]);
     CHECK(config_listener_host(l, NULL) == &l->hosts[0]);
@@ -220,11 +223,32 @@ static void test_file_errors(void)
     CHECK(strstr(err, "out of range") != NULL);
 }
 
+/* redirect-to-svc given wins; a redirect-to not ending in autodiscover.xml derives nothing. */
+static void test_redirect_to_svc(void)
+{
+    char err[512];
+    struct config *conf = config_parse_string(
+        "t",
+        "directory \"sqlite:/d.db\"\n"
+        "listen 127.0.0.1 80 { host a.test { role redirector; redirect-to \"https://s.test/x\" }\n"
+        "  host b.test { role redirector; redirect-to \"https://s.test/Autodiscover/Autodiscover.XML\";"
+        " redirect-to-svc \"https://soap.test/autodiscover/autodiscover.svc\" } }\n",
+        err, sizeof err);
+    CHECK(conf != NULL);
+    if (!conf)
+        return;
+    CHECK(conf->listeners[0].hosts[0].redirect_to_svc == NULL);
+    CHECK_STR(conf->listeners[0].hosts[1].redirect_to_svc,
+              "https://soap.test/autodiscover/autodiscover.svc");
+    config_free(conf);
+}
+
 int main(void)
 {
     test_fixtures();
     test_values();
     test_roles();
+    test_redirect_to_svc();
     test_auth_ops();
     test_file_errors();
     return test_done("config");

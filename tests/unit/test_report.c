@@ -96,7 +96,11 @@ static void test_json_shape(const struct ad_result *r)
     json_t *doc = json_loads(text ? text : "", 0, &err);
     CHECK(json_is_object(doc) && json_object_size(doc) == 2);
     json_t *res = json_object_get(doc, "result");
-    CHECK(json_is_object(res) && json_object_size(res) == 11); /* + from_cache, redirects */
+    /* + from_cache, redirects; + protocol, settings, setting_errors */
+    CHECK(json_is_object(res) && json_object_size(res) == 14);
+    CHECK_STR(json_string_value(json_object_get(res, "protocol")), "pox");
+    CHECK(json_object_size(json_object_get(res, "settings")) == 0);
+    CHECK(json_array_size(json_object_get(res, "setting_errors")) == 0);
     CHECK(json_is_false(json_object_get(res, "from_cache")));
     CHECK(json_integer_value(json_object_get(res, "redirects")) == 0);
     CHECK(json_is_true(json_object_get(res, "ok")));
