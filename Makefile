@@ -25,3 +25,9 @@ clean:
 fuzz:
 	fuzz/run-fuzz.sh
 
+# Benchmarks, side by side with their baselines (doc/performance.md): installs what they need
+# (bench/setup-deps), builds build-bench (release) and prints one table. Never a test.
+.PHONY: bench
+bench:
+	bench/setup-deps
+	bench/run
