@@ -24,6 +24,8 @@
 #include "password.h"
 #include "protocol_schema.h"
 #include "scp_publish.h"
+#include "selftest.h"
+#include "analyzer.h"
 
 #define EXIT_USAGE 2
 #define PASSWORD_MAX 1024
@@ -49,7 +51,10 @@ static const char usage_text[] =
     "  protocol list ORG|--mailbox ADDRESS [--json]\n"
     "  protocol clear ORG|--mailbox ADDRESS\n"
     "  export [--format json|csv] [FILE]\n"
-    "  import [--format json|csv] FILE\n";
+    "  import [--format json|csv] FILE\n"
+    "autodiscoverctl selftest DOMAIN [--address ADDR --password-file FILE] [--cacert FILE]\n"
+    "                [--connect-to H:P:H2:P2]... [--dns-server ADDR] [--json]\n"
+    "autodiscoverctl hash-password [--password-file FILE]\n";
 
 static noreturn void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -649,6 +654,10 @@ int main(int argc, char **argv)
     int i = 1;
     if (argc >= 2 && strcmp(argv[1], "scp") == 0) /* LDAP, not the SQLite directory */
         return scp_publish_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "selftest") == 0) /* the network, not the directory */
+        return selftest_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "hash-password") == 0) /* for the analyzer block */
+        return analyzer_hash_main(argc - 2, argv + 2);
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
         if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
             db_path = argv[++i];

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dir_ldap_config.h"
 #include "xmlsafe.h"
 
 #define TOKEN_MAX 4096
@@ -32,7 +33,13 @@ struct token {
 };
 
 /* Bit flags, so a directive can be allowed in several kinds of block. */
-enum block { BLOCK_TOP = 1, BLOCK_LISTEN = 2, BLOCK_HOST = 4 };
+enum block {
+    BLOCK_TOP = 1,
+    BLOCK_LISTEN = 2,
+    BLOCK_HOST = 4,
+    BLOCK_ANALYZER = 8,
+    BLOCK_MAILBOXES = 16,
+};
 
 struct parser {
     const char *name;
@@ -383,8 +390,112 @@ static int derive_redirect_to_svc(struct config_host *h)
     return 0;
 }
 
+/* --- the analyzer block of a listener (doc/analyzer.md) --- */
+
+static int apply_analyzer(struct parser *p, const struct arg *args)
+{
+    struct config_listener *l = p->listener;
+    if (l->analyzer)
+        return parse_error(p, p->line, "duplicate analyzer block");
+    if (!(l->analyzer = calloc(1, sizeof *l->analyzer)))
+        return parse_error(p, p->line, "out of memory");
+    l->analyzer->line = p->line;
+    return 0;
+}
+
+static int apply_analyzer_string(struct parser *p, const struct arg *args)
+{
+    struct config_analyzer *a = p->listener->analyzer;
+    /* args[-1] is the directive itself (parse_statement puts it there). */
+    const char *name = args[-1].text;
+    char **slot = strcmp(name, "user") == 0            ? &a->user
+                  : strcmp(name, "password-hash") == 0 ? &a->password_hash
+                  : strcmp(name, "cacert") == 0        ? &a->cacert
+                                                       : &a->dns_server;
+    return set_string_once(p, slot, &args[0], name);
+}
+
+static int append_string(struct parser *p, char ***list, size_t *n, const struct arg *a)
+{
+    char **grown = realloc(*list, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return parse_error(p, a->line, "out of memory");
+    *list = grown;
+    if (!(grown[*n] = strdup(a->text)))
+        return parse_error(p, a->line, "out of memory");
+    (*n)++;
+    return 0;
+}
+
+static int apply_analyzer_list(struct parser *p, const struct arg *args)
+{
+    struct config_analyzer *a = p->listener->analyzer;
+    if (strcmp(args[-1].text, "connect-to") == 0)
+        return append_string(p, &a->connect_to, &a->nconnect_to, &args[0]);
+    return append_string(p, &a->allow_redirect, &a->nallow_redirect, &args[0]);
+}
+
+static int apply_analyzer_number(struct parser *p, const struct arg *args)
+{
+    struct config_analyzer *a = p->listener->analyzer;
+    if (strcmp(args[-1].text, "max-runs") == 0)
+        a->max_runs = (unsigned)args[0].number;
+    else
+        a->deadline = (unsigned)args[0].number;
+    return 0;
+}
+
+static int apply_analyzer_allow_local(struct parser *p, const struct arg *args)
+{
+    if (strcmp(args[0].text, "on") != 0 && strcmp(args[0].text, "off") != 0)
+        return parse_error(p, args[0].line, "allow-local: expected on or off");
+    p->listener->analyzer->allow_local = strcmp(args[0].text, "on") == 0;
+    return 0;
+}
+
+/* --- the mailboxes block: its statements go to dir_ldap_config.c (doc/autodiscoverd.md) --- */
+
+static int apply_mailboxes(struct parser *p, const struct arg *args)
+{
+    if (strcmp(args[0].text, "ldap") != 0)
+        return parse_error(p, args[0].line, "mailboxes: expected ldap, got \"%s\"", args[0].text);
+    if (p->conf->mailboxes_ldap)
+        return parse_error(p, args[0].line, "duplicate mailboxes block");
+    if (!(p->conf->mailboxes_ldap = dir_ldap_config_new()))
+        return parse_error(p, args[0].line, "out of memory");
+    return 0;
+}
+
+static bool ends_statement(const struct token *t);
+
+/* One statement of the block, whose name is in t: up to two arguments, terminator left in t. */
+static int parse_mailboxes_statement(struct parser *p, struct token *t)
+{
+    char name[64], texts[MAX_ARGS][TOKEN_MAX], msg[512];
+    const char *args[MAX_ARGS];
+    size_t nargs = 0;
+    int line = t->line;
+    /* Longer names are unknown anyway; dir_ldap_config_set says so. */
+    snprintf(name, sizeof name, "%.63s", t->text);
+    for (;;) {
+        if (next_token(p, t) < 0)
+            return -1;
+        if (ends_statement(t))
+            break;
+        if (t->kind == TOK_LBRACE || nargs == MAX_ARGS)
+            return parse_error(p, line, "%s: too many arguments", name);
+        memcpy(texts[nargs], t->text, sizeof texts[nargs]);
+        args[nargs] = texts[nargs];
+        nargs++;
+    }
+    if (dir_ldap_config_set(p->conf->mailboxes_ldap, name, args, nargs, msg, sizeof msg) < 0)
+        return parse_error(p, line, "%s", msg);
+    return 0;
+}
+
 static const struct directive directives[] = {
     {"directory", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_directory},
+    {"mailboxes", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, true, apply_mailboxes},
     {"access-log", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_access_log},
     {"max-body", BLOCK_TOP, 1, {ARG_NUMBER}, 1, XMLSAFE_REQUEST_MAX_BYTES, false, apply_max_body},
     {"user", BLOCK_TOP, 1, {ARG_STRING}, 0, 0, false, apply_user},
@@ -401,11 +512,24 @@ static const struct directive directives[] = {
     {"redirect-to", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false, apply_redirect_to},
     {"redirect-to-svc", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,
      apply_redirect_to_svc},
+    {"analyzer", BLOCK_LISTEN, 0, {ARG_STRING}, 0, 0, true, apply_analyzer},
+    {"user", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_string},
+    {"password-hash", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_string},
+    {"cacert", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_string},
+    {"dns-server", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_string},
+    {"connect-to", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_list},
+    {"allow-redirect", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_list},
+    {"max-runs", BLOCK_ANALYZER, 1, {ARG_NUMBER}, 1, 16, false, apply_analyzer_number},
+    {"deadline", BLOCK_ANALYZER, 1, {ARG_NUMBER}, 1, 600, false, apply_analyzer_number},
+    {"allow-local", BLOCK_ANALYZER, 1, {ARG_STRING}, 0, 0, false, apply_analyzer_allow_local},
 };
 
 static const char *block_name(enum block b)
 {
-    return b == BLOCK_TOP ? "the top level" : b == BLOCK_LISTEN ? "a listen block" : "a host block";
+    return b == BLOCK_TOP      ? "the top level"
+           : b == BLOCK_LISTEN ? "a listen block"
+           : b == BLOCK_HOST   ? "a host block"
+                               : "an analyzer block";
 }
 
 const char *config_role_name(enum config_role role)
@@ -418,12 +542,19 @@ const char *config_role_name(enum config_role role)
 
 /* --- statements --- */
 
-static const struct directive *find_directive(const char *name)
+/* The row for name allowed in block, else any row of that name (for the error), else NULL. */
+static const struct directive *find_directive(const char *name, enum block block)
 {
-    for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++)
-        if (strcmp(directives[i].name, name) == 0)
+    const struct directive *any = NULL;
+    for (size_t i = 0; i < sizeof directives / sizeof directives[0]; i++) {
+        if (strcmp(directives[i].name, name) != 0)
+            continue;
+        if (directives[i].where & block)
             return &directives[i];
-    return NULL;
+        if (!any)
+            any = &directives[i];
+    }
+    return any;
 }
 
 static int parse_number(struct parser *p, const struct directive *d, const struct token *t,
@@ -452,13 +583,15 @@ static bool ends_statement(const struct token *t)
 /* Parses one statement whose first token (a word) is in t; leaves the terminator in t. */
 static int parse_statement(struct parser *p, struct token *t)
 {
-    const struct directive *d = find_directive(t->text);
+    const struct directive *d = find_directive(t->text, p->block);
     if (!d)
         return parse_error(p, t->line, "unknown directive \"%s\"", t->text);
     if (!(d->where & p->block))
         return parse_error(p, t->line, "\"%s\" is not allowed in %s", d->name,
                            block_name(p->block));
-    struct arg args[MAX_ARGS];
+    /* argv[0] is the directive itself, so shared apply functions can tell rows apart. */
+    struct arg argv[MAX_ARGS + 1] = {{.text = d->name, .line = t->line}};
+    struct arg *args = argv + 1;
     char texts[MAX_ARGS][TOKEN_MAX];
     int line = t->line;
     for (size_t i = 0; i < d->nargs; i++) {
@@ -485,7 +618,10 @@ static int parse_statement(struct parser *p, struct token *t)
     if (d->apply(p, args) < 0)
         return -1;
     if (d->opens_block) {
-        p->block = p->block == BLOCK_TOP ? BLOCK_LISTEN : BLOCK_HOST;
+        p->block = d->apply == apply_analyzer    ? BLOCK_ANALYZER
+                   : d->apply == apply_mailboxes ? BLOCK_MAILBOXES
+                   : p->block == BLOCK_TOP    ? BLOCK_LISTEN
+                                              : BLOCK_HOST;
         if (next_token(p, t) < 0)
             return -1;
     }
@@ -530,6 +666,59 @@ static int check_host(struct parser *p, const struct config_listener *l, struct 
     return 0;
 }
 
+static bool is_loopback_address(const char *address)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    if (inet_pton(AF_INET, address, a) == 1)
+        return a[0] == 127;
+    return inet_pton(AF_INET6, address, a) == 1 && memcmp(a, &in6addr_loopback, 16) == 0;
+}
+
+/*
+ * The analyzer needs its credentials and an admin host; over plain HTTP its Basic
+ * password would cross the network in clear, so only a loopback address may carry it.
+ */
+static int check_analyzer(struct parser *p, const struct config_listener *l)
+{
+    struct config_analyzer *a = l->analyzer;
+    if (!a)
+        return 0;
+    if (!a->user || !a->password_hash)
+        return parse_error(p, a->line, "analyzer: user and password-hash are required");
+    if (strncmp(a->password_hash, "$y$", 3) != 0 && strncmp(a->password_hash, "$7$", 3) != 0)
+        return parse_error(p, a->line, "analyzer: password-hash is not a yescrypt hash");
+    bool admin = false;
+    for (size_t i = 0; i < l->nhosts; i++)
+        admin = admin || l->hosts[i].role == ROLE_ADMIN;
+    if (!admin)
+        return parse_error(p, a->line, "analyzer: only on a listener with the admin role");
+    if (!l->tls_certificate && !is_loopback_address(l->address))
+        return parse_error(p, a->line,
+                           "analyzer: a plain HTTP listener must be on a loopback address");
+    if (a->max_runs == 0)
+        a->max_runs = 2;
+    if (a->deadline == 0)
+        a->deadline = 60;
+    return 0;
+}
+
+static void analyzer_free(struct config_analyzer *a)
+{
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->nconnect_to; i++)
+        free(a->connect_to[i]);
+    for (size_t i = 0; i < a->nallow_redirect; i++)
+        free(a->allow_redirect[i]);
+    free(a->connect_to);
+    free(a->allow_redirect);
+    free(a->user);
+    free(a->password_hash);
+    free(a->cacert);
+    free(a->dns_server);
+    free(a);
+}
+
 /*
  * At the '}' of a listen block: the implicit host (the listener's own role directives)
  * becomes hosts[0], the one answering unmatched names, when it says anything or there is
@@ -555,6 +744,8 @@ static int finish_listener(struct parser *p)
         l->nhosts++;
     }
     p->host = NULL;
+    if (check_analyzer(p, l) < 0)
+        return -1;
     char what[128];
     for (size_t i = 0; i < l->nhosts; i++) {
         struct config_host *h = &l->hosts[i];
@@ -614,7 +805,16 @@ struct config *config_parse_string(const char *name, const char *text, char *err
                 parse_error(&p, t->line, "unexpected '}'");
                 goto fail;
             }
-            if (p.block == BLOCK_HOST) {
+            if (p.block == BLOCK_MAILBOXES) {
+                char msg[512];
+                if (dir_ldap_config_finish(p.conf->mailboxes_ldap, msg, sizeof msg) < 0) {
+                    parse_error(&p, t->line, "%s", msg);
+                    goto fail;
+                }
+                p.block = BLOCK_TOP;
+            } else if (p.block == BLOCK_ANALYZER) {
+                p.block = BLOCK_LISTEN;
+            } else if (p.block == BLOCK_HOST) {
                 p.block = BLOCK_LISTEN;
                 p.host = &p.implicit;
             } else {
@@ -629,7 +829,8 @@ struct config *config_parse_string(const char *name, const char *text, char *err
         case TOK_WORD:
             if (p.block == BLOCK_TOP)
                 block_line = t->line; /* the listen block, for "not closed" */
-            if (parse_statement(&p, t) < 0)
+            if (p.block == BLOCK_MAILBOXES ? parse_mailboxes_statement(&p, t) < 0
+                                           : parse_statement(&p, t) < 0)
                 goto fail;
             break;
         default:
@@ -697,6 +898,7 @@ void config_free(struct config *conf)
         for (size_t h = 0; h < l->nhosts; h++)
             host_free(&l->hosts[h]);
         free(l->hosts);
+        analyzer_free(l->analyzer);
         free(l->address);
         free(l->tls_certificate);
         free(l->tls_key);
@@ -704,6 +906,7 @@ void config_free(struct config *conf)
     free(conf->listeners);
     free(conf->path);
     free(conf->directory);
+    dir_ldap_config_free(conf->mailboxes_ldap);
     free(conf->access_log);
     free(conf->user);
     free(conf);

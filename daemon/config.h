@@ -61,6 +61,26 @@ struct config_host {
 };
 
 /*
+ * The connectivity analyzer on an admin listener (doc/analyzer.md): off unless the block
+ * is given. Its own HTTP Basic credentials; what the runs may reach is set here, never by
+ * the page (a form only names the address, protocol, methods and consent hosts).
+ */
+struct config_analyzer {
+    char *user;
+    char *password_hash;    /* yescrypt "$y$..." */
+    unsigned max_runs;      /* discoveries at once; default 2 */
+    unsigned deadline;      /* seconds per run; default 60 */
+    char *cacert;           /* PEM file for the runs; NULL: the system store */
+    char *dns_server;       /* for SRV; NULL: the system's */
+    char **connect_to;      /* curl-style H:P:H2:P2, for labs */
+    size_t nconnect_to;
+    char **allow_redirect;  /* hosts allowed without consent (still address-checked) */
+    size_t nallow_redirect;
+    bool allow_local;       /* may reach loopback and link-local addresses */
+    int line;
+};
+
+/*
  * A listening socket. With tls_certificate it speaks HTTPS and that certificate is the
  * default one (clients without SNI, or naming no host of the listener); without it, plain
  * HTTP, where only the redirector and admin roles are allowed. hosts[0] answers requests whose Host
@@ -75,11 +95,16 @@ struct config_listener {
     char *tls_key;
     struct config_host *hosts;
     size_t nhosts;
+    struct config_analyzer *analyzer; /* NULL: no analyzer (the default) */
 };
+
+struct dir_ldap_config;
 
 struct config {
     char *path;
     char *directory;  /* "sqlite:/path" */
+    /* mailboxes ldap { ... }: mailboxes from LDAP, the rest from directory; NULL: none */
+    struct dir_ldap_config *mailboxes_ldap;
     char *access_log; /* NULL: no access log */
     size_t max_body;
     char *user;                   /* drop privileges to this user after start; NULL: stay */

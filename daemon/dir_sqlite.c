@@ -92,6 +92,7 @@ enum stmt_id {
     STMT_HASH,
     STMT_POD,
     STMT_DOMAIN,
+    STMT_ORGANISATION,
     STMT_COUNT
 };
 
@@ -125,6 +126,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_POD] = "SELECT p.url FROM domains d JOIN organisations o ON o.name = d.organisation "
                  "JOIN pods p ON p.name = o.pod WHERE d.name = ?1",
     [STMT_DOMAIN] = "SELECT organisation FROM domains WHERE name = ?1",
+    [STMT_ORGANISATION] = "SELECT o.name, o.deployment_id FROM domains d "
+                          "JOIN organisations o ON o.name = d.organisation WHERE d.name = ?1",
 };
 
 struct dir_sqlite {
@@ -497,6 +500,37 @@ static int sqlite_find_domain(void *impl, const char *domain, char **organisatio
     sqlite3_clear_bindings(st);
     pthread_mutex_unlock(&ds->lock);
     free(lower);
+    return rc;
+}
+
+int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char **name,
+                                 char **deployment_id)
+{
+    *name = *deployment_id = NULL;
+    char *lower = strdup(domain);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[STMT_ORGANISATION];
+    pthread_mutex_lock(&ds->lock);
+    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            rc = 0;
+        else if (step == SQLITE_ROW && (*name = column_dup(st, 0)) &&
+                 (*deployment_id = column_dup(st, 1)))
+            rc = 1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    pthread_mutex_unlock(&ds->lock);
+    free(lower);
+    if (rc < 0) {
+        free(*name);
+        free(*deployment_id);
+        *name = *deployment_id = NULL;
+    }
     return rc;
 }
 

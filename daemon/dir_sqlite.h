@@ -26,6 +26,14 @@ struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, 
 void dir_sqlite_close(struct dir_sqlite *ds);
 sqlite3 *dir_sqlite_db(struct dir_sqlite *ds);
 
+/*
+ * The organisation owning domain (any case) and its deployment GUID, for backends that
+ * keep mailboxes elsewhere (dir_ldap.c). 1 with both set (caller frees), 0 no such domain,
+ * -1 error.
+ */
+int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char **name,
+                                 char **deployment_id);
+
 /* Creates the schema in a new or empty file. 0, or -1 with a reason in err. */
 int dir_sqlite_create(const char *path, char *err, size_t errlen);
 

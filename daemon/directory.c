@@ -7,11 +7,13 @@
 #include <string.h>
 
 #include "cred_cache.h"
+#include "dir_ldap.h"
 #include "dir_sqlite.h"
 #include "org_protocols.h"
 #include "password.h"
 
-#define PASSWORD_HASH_MAX 256
+/* A yescrypt hash, or an LDAP entry's stamp (change stamp and DN). */
+#define PASSWORD_HASH_MAX 1024
 
 struct directory {
     const struct directory_ops *ops;
@@ -22,12 +24,21 @@ struct directory {
 
 struct directory *directory_open(const char *uri, char *err, size_t errlen)
 {
+    return directory_open_with(uri, NULL, err, errlen);
+}
+
+struct directory *directory_open_with(const char *uri, const struct dir_ldap_config *mailboxes,
+                                      char *err, size_t errlen)
+{
     struct directory *dir = calloc(1, sizeof *dir);
     if (!dir) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (strncmp(uri, "sqlite:", 7) == 0) {
+    if (mailboxes && strncmp(uri, "sqlite:", 7) == 0) {
+        dir->ops = &dir_ldap_ops;
+        dir->impl = dir_ldap_open(mailboxes, uri + 7, err, errlen);
+    } else if (strncmp(uri, "sqlite:", 7) == 0) {
         dir->ops = &dir_sqlite_ops;
         dir->impl = dir_sqlite_open(uri + 7, true, err, errlen);
     } else {
@@ -158,8 +169,19 @@ int directory_verify_password_cached(struct directory *dir, struct cred_cache *c
         explicit_bzero(&tag, sizeof tag);
         return 1;
     }
-    /* The hash lookup runs under the backend's lock; yescrypt runs outside it. */
-    bool match = password_verify(password, found ? hash : dir->dummy_hash);
+    bool match;
+    if (dir->ops->verify_password) {
+        /* The backend checks (an LDAP bind); only successes are remembered, as below. */
+        int v = found ? dir->ops->verify_password(dir->impl, hash, password) : 0;
+        if (v < 0) {
+            explicit_bzero(&tag, sizeof tag);
+            return -1;
+        }
+        match = v == 1;
+    } else {
+        /* The hash lookup runs under the backend's lock; yescrypt runs outside it. */
+        match = password_verify(password, found ? hash : dir->dummy_hash);
+    }
     if (tagged && match)
         cred_cache_insert(cache, &tag);
     explicit_bzero(&tag, sizeof tag);
@@ -168,6 +190,8 @@ int directory_verify_password_cached(struct directory *dir, struct cred_cache *c
 
 int directory_ping(struct directory *dir)
 {
+    if (dir->ops->ping)
+        return dir->ops->ping(dir->impl);
     /* .invalid is reserved (RFC 6761): never an accepted domain, so this only reads. */
     char *organisation = NULL;
     int rc = directory_find_domain(dir, "healthz.invalid", &organisation);

@@ -40,10 +40,25 @@ struct directory_ops {
     int (*find_domain)(void *impl, const char *domain, char **organisation);
     /* A mailbox's own Protocol sections (by primary address); NULL: the backend has none. */
     int (*add_mailbox_protocols)(void *impl, const char *address, struct pox_response *resp);
+    /*
+     * Backends that check passwords themselves (LDAP: a bind as the entry); NULL: yescrypt
+     * against password_hash's hash. password_hash then returns an opaque stamp that changes
+     * with the entry (it keys the credential cache), handed back here. 1, 0, -1.
+     */
+    int (*verify_password)(void *impl, const char *stamp, const char *password);
+    /* 0 healthy, -1 not (GET /healthz); NULL: a read of the domains. */
+    int (*ping)(void *impl);
 };
 
 /* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
 struct directory *directory_open(const char *uri, char *err, size_t errlen);
+struct dir_ldap_config;
+/*
+ * The same, with the mailboxes taken from LDAP when mailboxes is not NULL (the "mailboxes
+ * ldap" block; uri then keeps organisations, domains, protocols and pods).
+ */
+struct directory *directory_open_with(const char *uri, const struct dir_ldap_config *mailboxes,
+                                      char *err, size_t errlen);
 void directory_close(struct directory *dir);
 
 /*
@@ -82,7 +97,8 @@ int directory_add_mailbox_protocols(struct directory *dir, const struct dir_mail
  * 1 when address (a primary address or an alias of an enabled mailbox) names a mailbox whose
  * password is password, with the mailbox's primary address copied into primary; 0
  * otherwise; -1 on error. An unknown address costs the same yescrypt work as a known one,
- * so timing does not tell which addresses exist.
+ * so timing does not tell which addresses exist (SQLite; an LDAP backend binds only for a
+ * known address: doc/autodiscoverd.md, "Mailboxes in LDAP").
  */
 int directory_verify_password(struct directory *dir, const char *address, const char *password,
                               char *primary, size_t primarylen);

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "access_log.h"
+#include "analyzer.h"
 #include "adbuf.h"
 #include "cred_cache.h"
 #include "directory.h"
@@ -55,6 +56,13 @@
 
 #define LISTEN_BACKLOG 128
 #define MAX_POOL_THREADS 16u
+/*
+ * Memory of one connection (libmicrohttpd's pool: the request line, every header, and the
+ * read and write buffers). A header block that does not fit is answered 431 and the
+ * connection closes. 32 KiB (libmicrohttpd's own default, set here so it is ours): 1,024
+ * connections cost at most 32 MiB; tests/hardening/service_headers.sh.
+ */
+#define CONNECTION_MEMORY_LIMIT (32u * 1024u)
 
 struct server_listener {
     struct server *srv;
@@ -70,6 +78,7 @@ struct server {
     struct access_log *access_log;
     struct cred_cache *cred_cache;
     struct throttle *throttle;
+    struct analyzer *analyzer; /* runs of every analyzer listener; NULL without one */
     struct server_listener *listeners;
     size_t nlisteners;
     atomic_uint in_flight; /* requests between their first callback and completion */
@@ -139,12 +148,13 @@ static enum MHD_Result answer_text(struct MHD_Connection *conn, struct request *
     return queue(conn, req, status, text_response(text), strlen(text));
 }
 
-static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn, struct request *req)
+/*
+ * The capability headers Exchange sends on the GET of the POX path: clients of the EWS Managed
+ * API family (and ours in SOAP mode) skip a host without them. NULL (resp destroyed) on failure.
+ */
+static struct MHD_Response *add_capability_headers(struct MHD_Response *resp)
 {
-    struct MHD_Response *resp = text_response(text_unauthorized);
-    /* The challenge, plus the capability headers Exchange sends with it. */
     static const char *const headers[][2] = {
-        {MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Basic realm=\"autodiscover\""},
         {"X-SOAP-Enabled", "True"},
         {"X-WSSecurity-Enabled", "True"},
         {"X-OAuth-Enabled", "True"},
@@ -155,7 +165,29 @@ static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn, struct r
             resp = NULL;
         }
     }
-    return queue(conn, req, 401, resp, strlen(text_unauthorized));
+    return resp;
+}
+
+static enum MHD_Result answer_unauthorized(struct MHD_Connection *conn, struct request *req)
+{
+    struct MHD_Response *resp = text_response(text_unauthorized);
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                        "Basic realm=\"autodiscover\"") != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return queue(conn, req, 401, add_capability_headers(resp), strlen(text_unauthorized));
+}
+
+/*
+ * The router's answer to the capability GET: the same headers, but 200 and no challenge,
+ * because the router never takes credentials (it only says which pod serves an address).
+ */
+static enum MHD_Result answer_router_capabilities(struct MHD_Connection *conn,
+                                                  struct request *req)
+{
+    static const char text[] = "Autodiscover router: POST to be redirected to your pod.\n";
+    return queue(conn, req, 200, add_capability_headers(text_response(text)), strlen(text));
 }
 
 /* Throttled (throttle.h): no challenge, so clients do not retry at once with the same secret. */
@@ -442,9 +474,58 @@ static enum MHD_Result answer_healthz(struct MHD_Connection *conn, struct reques
     return answer_text(conn, req, 200, text_ok);
 }
 
+/* An analyzer reply (analyzer.h) as the response, with its headers; the reply is consumed. */
+static enum MHD_Result queue_analyzer_reply(struct MHD_Connection *conn, struct request *req,
+                                            struct analyzer_reply *r)
+{
+    size_t len = r->body.len;
+    char *data = adbuf_steal(&r->body);
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        free(data);
+    for (size_t i = 0; resp && i < r->nheaders; i++) {
+        if (MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES) {
+            MHD_destroy_response(resp);
+            resp = NULL;
+        }
+    }
+    return queue(conn, req, r->status, resp, len);
+}
+
+/* The analyzer's answer (analyzer.c), once its credentials passed; a POST body is wiped. */
+static enum MHD_Result answer_analyzer(struct MHD_Connection *conn, struct request *req)
+{
+    struct analyzer_reply r;
+    analyzer_handle(req->srv->analyzer, conn, req->method, req->path, req->body.data,
+                    req->body.len, &r);
+    adbuf_free(&req->body);
+    return queue_analyzer_reply(conn, req, &r);
+}
+
+/* /analyzer on a listener with an analyzer block: authenticated before any body is read. */
+static enum MHD_Result begin_analyzer(struct MHD_Connection *conn, struct request *req)
+{
+    if (!analyzer_authorized(req->srv->analyzer, req->listener->conf->analyzer, conn,
+                             req->client)) {
+        struct analyzer_reply r;
+        analyzer_challenge(&r);
+        return queue_analyzer_reply(conn, req, &r);
+    }
+    if (strcmp(req->method, "POST") != 0)
+        return answer_analyzer(conn, req);
+    const char *length =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (length && strtoull(length, NULL, 10) > ANALYZER_MAX_BODY)
+        return answer_text(conn, req, 413, text_too_large);
+    adbuf_init(&req->body, ANALYZER_MAX_BODY);
+    return MHD_YES;
+}
+
 /* Admin role: /healthz and /metrics, GET only; never offered on the public roles. */
 static enum MHD_Result begin_admin(struct MHD_Connection *conn, struct request *req)
 {
+    if (req->listener->conf->analyzer && req->srv->analyzer && analyzer_path(req->path))
+        return begin_analyzer(conn, req);
     if (strcmp(req->path, "/healthz") == 0)
         return answer_healthz(conn, req);
     if (strcmp(req->path, "/metrics") != 0)
@@ -486,7 +567,10 @@ static enum MHD_Result begin_router(struct MHD_Connection *conn, struct request 
         return answer_text(conn, req, 404, text_not_found);
     if (req->route == ROUTE_V2JSON)
         return answer_v2json(conn, req, role_router_v2_handle);
-    if (http_method_classify(req->method) != METHOD_POST)
+    enum http_method_class method = http_method_classify(req->method);
+    if (method == METHOD_GET && req->route == ROUTE_POX)
+        return answer_router_capabilities(conn, req);
+    if (method != METHOD_POST)
         return answer_not_allowed(conn, req);
     return expect_body(conn, req);
 }
@@ -521,8 +605,9 @@ static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request
     if (auth == -2)
         return answer_throttled(conn, req, retry_after);
     if (auth < 0) {
+        /* Temporary (every LDAP server down, a locked file): 503 tells clients to retry. */
         log_warnx("directory failure while authenticating");
-        return answer_text(conn, req, 500, text_internal);
+        return answer_text(conn, req, 503, text_unavailable);
     }
     if (auth == 0)
         return answer_unauthorized(conn, req);
@@ -582,6 +667,8 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
         return answer_text(conn, req, 413, text_too_large);
     if (req->vhost->role == ROLE_ROUTER)
         return answer_router(conn, req);
+    if (req->vhost->role == ROLE_ADMIN)
+        return answer_analyzer(conn, req); /* the only admin route that reads a body */
     return req->route == ROUTE_SOAP ? answer_soap(conn, req) : answer_pox(conn, req);
 }
 
@@ -682,6 +769,7 @@ static void server_free(struct server *srv)
     access_log_close(srv->access_log);
     cred_cache_free(srv->cred_cache);
     throttle_free(srv->throttle);
+    analyzer_release(srv->analyzer);
     directory_close(srv->dir);
     config_free(srv->conf);
     free(srv);
@@ -716,7 +804,8 @@ struct server *server_prepare(struct config *conf, const struct server *previous
     srv->conf = conf;
     atomic_init(&srv->in_flight, 0);
     char reason[512];
-    if (!(srv->dir = directory_open(conf->directory, reason, sizeof reason))) {
+    if (!(srv->dir = directory_open_with(conf->directory, conf->mailboxes_ldap, reason,
+                                         sizeof reason))) {
         snprintf(err, errlen, "directory %s: %s", conf->directory, reason);
         goto fail;
     }
@@ -729,6 +818,13 @@ struct server *server_prepare(struct config *conf, const struct server *previous
                                        THROTTLE_DEFAULT_SLOTS))) {
         snprintf(err, errlen, "cannot set up the credential cache and throttling");
         goto fail;
+    }
+    for (size_t i = 0; i < conf->nlisteners && !srv->analyzer; i++) {
+        if (conf->listeners[i].analyzer &&
+            !(srv->analyzer = analyzer_new(conf->listeners[i].analyzer))) {
+            snprintf(err, errlen, "cannot set up the analyzer");
+            goto fail;
+        }
     }
     srv->listeners = calloc(conf->nlisteners, sizeof *srv->listeners);
     if (!srv->listeners) {
@@ -795,6 +891,7 @@ int server_start(struct server *srv, char *err, size_t errlen)
             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sl->fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
             MHD_OPTION_CONNECTION_LIMIT, conf->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             conf->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, conf->timeout_seconds,
+            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
             MHD_OPTION_ARRAY, extra, MHD_OPTION_UNESCAPE_CALLBACK, http_keep_raw, NULL,
             MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv, MHD_OPTION_END);
         if (!sl->mhd) {
@@ -817,10 +914,20 @@ void server_stop(struct server *srv, unsigned drain_seconds)
 {
     if (!srv)
         return;
-    /* Stop accepting; the socket stays ours and is closed after MHD_stop_daemon. */
-    for (size_t i = 0; i < srv->nlisteners; i++)
-        if (srv->listeners[i].mhd)
-            MHD_quiesce_daemon(srv->listeners[i].mhd);
+    /*
+     * Stop accepting, and close our socket at once rather than after the drain: while it
+     * stays open the kernel keeps queueing new connections that the exit then resets, when
+     * a refused connection would have sent those clients to another address or daemon
+     * (doc/deployment.md). A reload's new generation holds its own duplicate of it.
+     */
+    for (size_t i = 0; i < srv->nlisteners; i++) {
+        struct server_listener *sl = &srv->listeners[i];
+        if (sl->mhd)
+            MHD_quiesce_daemon(sl->mhd);
+        if (sl->fd >= 0)
+            close(sl->fd);
+        sl->fd = -1;
+    }
     struct timespec tick = {0, 10 * 1000 * 1000};
     for (unsigned waited = 0; atomic_load(&srv->in_flight) > 0 && waited < drain_seconds * 100;
          waited++)

@@ -249,8 +249,7 @@ static int attempt(struct discovery *d, const struct candidate *cand, bool with_
 static bool consent_given(struct discovery *d, const struct candidate *cand, struct verdict *v)
 {
     ad_client *c = d->client;
-    if (trust_same_site(c->psl, d->addr.domain, cand->host) ||
-        trust_host_listed(&c->allowed_hosts, cand->host))
+    if (trust_consent_settled(c->psl, &c->allowed_hosts, d->addr.domain, cand->host))
         return true;
     char why[512];
     snprintf(why, sizeof why, "%s was learnt from %s and is outside %s", cand->host,

@@ -350,7 +350,15 @@ static enum http_outcome classify_failure(struct http_transfer *t, CURLcode rc, 
         t->too_big = true;
         break;
     case CURLE_OUT_OF_MEMORY:
-        return HTTP_FAIL_NOMEM;
+        /*
+         * libcurl before 8.6 (CURLE_TOO_LARGE since) says "out of memory" for an answer
+         * header line over its 100 KiB limit: a hostile server must not end the whole
+         * journey, so this fails the candidate only (tests/hardening/client_caps.sh).
+         */
+        if (t->nomem)
+            return HTTP_FAIL_NOMEM;
+        n = asprintf(detail, "answer header too large (libcurl: out of memory)");
+        return n < 0 ? HTTP_FAIL_NOMEM : HTTP_FAIL_OTHER;
     default:
         break;
     }
@@ -436,11 +444,16 @@ long http_transfer_age_ms(const struct http_transfer *t)
     return ms_since(&t->started);
 }
 
-bool http_transfer_connected(const struct http_transfer *t)
+long http_transfer_connect_ms(const struct http_transfer *t)
 {
     curl_off_t us = 0;
     curl_easy_getinfo(t->easy, t->tls ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T, &us);
-    return us > 0;
+    return us > 0 ? (long)(us / 1000) : -1;
+}
+
+bool http_transfer_connected(const struct http_transfer *t)
+{
+    return http_transfer_connect_ms(t) >= 0;
 }
 
 int http_perform(struct http_client *http, const struct http_options *opts,

@@ -95,6 +95,8 @@ long http_transfer_age_ms(const struct http_transfer *t);
  * connection for http. A server that accepts TCP but never completes TLS has none.
  */
 bool http_transfer_connected(const struct http_transfer *t);
+/* Milliseconds from the start to that connection (DNS included), or -1 without one. */
+long http_transfer_connect_ms(const struct http_transfer *t);
 const struct http_response *http_transfer_response(const struct http_transfer *t);
 void *http_transfer_user(const struct http_transfer *t);
 /* Takes the response out of a finished transfer (the transfer keeps an empty one). */

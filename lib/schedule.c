@@ -71,15 +71,25 @@ static struct ahead *find_ahead(struct schedule *s, enum candidate_kind kind, co
     return NULL;
 }
 
-static bool started_ahead(const struct schedule *s, const struct candidate *c)
+static bool started_ahead(const struct schedule *s, enum candidate_kind kind, const char *url)
 {
     for (size_t i = 0; i < s->count; i++)
-        if (s->ahead[i].kind == c->kind && strcasecmp(s->ahead[i].url, c->url) == 0)
+        if (s->ahead[i].kind == kind && strcasecmp(s->ahead[i].url, url) == 0)
             return true;
     return false;
 }
 
-/* What may start before its turn: nothing that needs consent, a state or a file. */
+/* Whether the engine will contact host without asking anyone (see consent_given). */
+static bool consent_settled(const struct discovery *d, const char *host)
+{
+    const ad_client *c = d->client;
+    return trust_consent_settled(c->psl, &c->allowed_hosts, d->addr.domain, host);
+}
+
+/*
+ * What may start before its turn: nothing that needs a question, a state or a file. A host
+ * that needs consent is no exception once the consent is settled without a prompt.
+ */
 static bool may_start_ahead(const struct discovery *d, const struct candidate *c)
 {
     if (c->kind == CANDIDATE_PROBE)
@@ -89,9 +99,16 @@ static bool may_start_ahead(const struct discovery *d, const struct candidate *c
     /* A SOAP POST needs its capability GET first, in the engine's order. */
     if (d->client->protocol == AD_PROTOCOL_SOAP)
         return false;
-    return c->kind == CANDIDATE_POST && !c->needs_consent && !c->untrusted && c->host &&
-           !trust_host_problem(d->client->psl, c->host) &&
+    return c->kind == CANDIDATE_POST && c->host && !trust_host_problem(d->client->psl, c->host) &&
+           (!c->needs_consent || consent_settled(d, c->host)) &&
            !string_set_contains(&d->visited_urls, c->url);
+}
+
+/* What the engine will set on c at its turn (run_post): the chain leaves the address's site. */
+static bool untrusted(const struct discovery *d, const struct candidate *c)
+{
+    return c->untrusted ||
+           (c->needs_consent && !trust_same_site(d->client->psl, d->addr.domain, c->host));
 }
 
 /* The first candidate after the engine's current one that may start ahead, or NULL. */
@@ -99,7 +116,8 @@ static const struct candidate *next_to_start(const struct discovery *d)
 {
     const struct candidate_queue *q = &d->queue;
     for (size_t i = q->next; i < q->count; i++)
-        if (may_start_ahead(d, &q->items[i]) && !started_ahead(&d->schedule, &q->items[i]))
+        if (may_start_ahead(d, &q->items[i]) &&
+            !started_ahead(&d->schedule, q->items[i].kind, q->items[i].url))
             return &q->items[i];
     return NULL;
 }
@@ -112,18 +130,24 @@ static const struct ahead *held_settings(const struct schedule *s)
     return NULL;
 }
 
-/* 0 (started, or not: the engine will run it in its turn and see why) or -1 (OOM). */
-static int start_ahead(struct discovery *d, unsigned method, enum candidate_kind kind,
-                       const char *url, bool with_credentials)
+/*
+ * Starts the request described by what (its url is copied; the rest of the state is fresh).
+ * 0 (started, or not: the engine will run it in its turn and see why) or -1 (OOM).
+ */
+static int start_ahead(struct discovery *d, const struct ahead *what)
 {
     struct schedule *s = &d->schedule;
     if (s->count == SCHEDULE_MAX_AHEAD)
         return 0;
     struct ahead *a = &s->ahead[s->count];
-    *a = (struct ahead){.method = method, .kind = kind, .with_credentials = with_credentials};
-    if (!(a->url = strdup(url)))
+    *a = (struct ahead){.method = what->method,
+                        .kind = what->kind,
+                        .with_credentials = what->with_credentials,
+                        .untrusted = what->untrusted,
+                        .depth = what->depth};
+    if (!(a->url = strdup(what->url)))
         return -1;
-    if (!(a->transfer = start_transfer(d, kind, url, with_credentials, a))) {
+    if (!(a->transfer = start_transfer(d, a->kind, a->url, a->with_credentials, a))) {
         free(a->url);
         a->url = NULL;
         return 0;
@@ -154,7 +178,9 @@ static int start_due(struct discovery *d)
     while ((c = next_to_start(d)) &&
            (ms_since(&s->last_start) >= d->client->stagger_ms || latest_failed(s))) {
         size_t before = s->count;
-        if (start_ahead(d, c->method, c->kind, c->url, false) < 0)
+        struct ahead what = {
+            .method = c->method, .kind = c->kind, .url = c->url, .untrusted = untrusted(d, c)};
+        if (start_ahead(d, &what) < 0)
             return -1;
         if (s->count == before)
             break; /* not started: try again at the next turn of the engine */
@@ -162,32 +188,100 @@ static int start_due(struct discovery *d)
     return 0;
 }
 
-/* A request started ahead has finished: judge it, and go on to credentials after a 401. */
-static int on_ahead_done(struct discovery *d, struct http_transfer *t)
+/* Keeps the slowest connection of the discovery: the scale of the grace (schedule.h). */
+static void note_connect(struct schedule *s, const struct http_transfer *t)
 {
-    struct ahead *a = http_transfer_user(t);
-    http_transfer_take_response(t, &a->resp);
-    http_transfer_free(t);
-    a->transfer = NULL;
-    a->done = true;
-    clock_gettime(CLOCK_MONOTONIC, &a->done_at);
-    if (a->kind != CANDIDATE_POST)
+    long ms = http_transfer_connect_ms(t);
+    if (ms > s->slowest_connect_ms)
+        s->slowest_connect_ms = ms;
+}
+
+/*
+ * The next hop of a, when the engine will follow it without a question: the probe's
+ * Location (a new candidate, so the consent rule applies) or a POST's redirect (a hop, no
+ * consent: discover.c follow_url). Only the checks that need no engine state are made here;
+ * the engine makes them all again at its turn. 0 or -1 (OOM).
+ */
+static int follow_ahead(struct discovery *d, const struct ahead *a, const char *target)
+{
+    const ad_client *c = d->client;
+    bool probe = a->kind == CANDIDATE_PROBE;
+    int depth = probe ? 0 : a->depth + 1;
+    if (held_settings(&d->schedule) || c->protocol == AD_PROTOCOL_SOAP ||
+        redirect_url_problem(target) || d->hops + depth > c->max_redirects ||
+        started_ahead(&d->schedule, CANDIDATE_POST, target) ||
+        string_set_contains(&d->visited_urls, target))
         return 0;
+    char *host = redirect_url_host(target);
+    if (!host)
+        return -1;
+    int rc = 0;
+    if (!trust_host_problem(c->psl, host) && (!probe || consent_settled(d, host))) {
+        bool same_site = trust_same_site(c->psl, d->addr.domain, host);
+        struct ahead next = {.method = a->method,
+                             .kind = CANDIDATE_POST,
+                             .url = (char *)target,
+                             .untrusted = probe ? !same_site : a->untrusted,
+                             .depth = depth};
+        rc = start_ahead(d, &next);
+    }
+    free(host);
+    return rc;
+}
+
+/* The probe's answer: a 301/302 with a Location may be followed ahead. 0 or -1 (OOM). */
+static int on_probe_done(struct discovery *d, const struct ahead *a)
+{
+    const struct http_response *r = &a->resp;
+    if (r->outcome != HTTP_DONE || (r->status != 301 && r->status != 302) || !r->location)
+        return 0;
+    return follow_ahead(d, a, r->location);
+}
+
+/* A POST's answer: settings, a redirect to follow ahead, or a 401 to retry with credentials. */
+static int on_post_done(struct discovery *d, struct ahead *a)
+{
     struct verdict v = {.outcome = OUTCOME_UNREACHABLE};
     struct answer answer = {0};
     verdict_judge(&a->resp, journey_post_protocol(d), a->with_credentials,
                   journey_password(d) != NULL, &answer, &v);
     answer_free(&answer);
     a->settings = v.outcome == OUTCOME_SETTINGS;
+    if (v.redirect == REDIRECT_URL)
+        return follow_ahead(d, a, v.target);
     /*
-     * The switcheroo guard (discover.c) as far as it can be known now: a Negotiate/NTLM
-     * challenge from an earlier candidate that is still running is not known yet.
+     * The switcheroo guard (discover.c guard_basic) as far as it can be known now: a
+     * Negotiate/NTLM challenge from an earlier candidate still running is not known yet.
      */
-    bool guarded =
-        d->seen_strong_auth && !d->client->allow_basic_after_redirect && !a->resp.offers_strong;
-    if (v.outcome == OUTCOME_NEEDS_AUTH && !guarded)
-        return start_ahead(d, a->method, a->kind, a->url, true);
-    return 0;
+    bool guarded = (a->untrusted || d->seen_strong_auth) &&
+                   !d->client->allow_basic_after_redirect && !a->resp.offers_strong;
+    if (v.outcome != OUTCOME_NEEDS_AUTH || guarded)
+        return 0;
+    struct ahead retry = *a;
+    retry.with_credentials = true;
+    return start_ahead(d, &retry);
+}
+
+/* A request started ahead has finished: keep its answer and start what it leads to. */
+static int on_ahead_done(struct discovery *d, struct http_transfer *t)
+{
+    struct ahead *a = http_transfer_user(t);
+    note_connect(&d->schedule, t);
+    http_transfer_take_response(t, &a->resp);
+    http_transfer_free(t);
+    a->transfer = NULL;
+    a->done = true;
+    clock_gettime(CLOCK_MONOTONIC, &a->done_at);
+    if (a->kind == CANDIDATE_PROBE)
+        return on_probe_done(d, a);
+    return a->kind == CANDIDATE_POST ? on_post_done(d, a) : 0;
+}
+
+/* How long a head may stay without a connection once settings are held (schedule.h). */
+static long grace_ms(const struct schedule *s)
+{
+    long adaptive = SCHEDULE_GRACE_FACTOR * s->slowest_connect_ms;
+    return adaptive > SCHEDULE_GRACE_FLOOR_MS ? adaptive : SCHEDULE_GRACE_FLOOR_MS;
 }
 
 /* Whether to give the head up: see schedule.h. */
@@ -195,14 +289,14 @@ static const struct ahead *reason_to_cancel(const struct discovery *d,
                                             const struct http_transfer *head)
 {
     const struct ahead *winner = held_settings(&d->schedule);
-    if (d->client->sequential || !winner || http_transfer_age_ms(head) < SCHEDULE_GRACE_MS ||
+    if (d->client->sequential || !winner || http_transfer_age_ms(head) < grace_ms(&d->schedule) ||
         http_transfer_connected(head))
         return NULL;
     return winner;
 }
 
-static void cancel_head(struct http_transfer *head, const struct ahead *winner, bool tls,
-                        struct fetch *out)
+static void cancel_head(const struct schedule *s, struct http_transfer *head,
+                        const struct ahead *winner, bool tls, struct fetch *out)
 {
     long age = http_transfer_age_ms(head);
     http_transfer_free(head);
@@ -210,8 +304,10 @@ static void cancel_head(struct http_transfer *head, const struct ahead *winner, 
     out->resp.elapsed_ms = age;
     if (asprintf(&out->resp.detail,
                  "given up after %ld ms without a %s connection: %s (later in the order) "
-                 "already held settings",
-                 age, tls ? "TLS" : "TCP", method_name(winner->method)) < 0)
+                 "already held settings (grace %ld ms: %ld x the slowest connection seen, "
+                 "%ld ms, at least %ld ms)",
+                 age, tls ? "TLS" : "TCP", method_name(winner->method), grace_ms(s),
+                 SCHEDULE_GRACE_FACTOR, s->slowest_connect_ms, SCHEDULE_GRACE_FLOOR_MS) < 0)
         out->resp.detail = NULL; /* the verdict then says "transfer failed" */
 }
 
@@ -223,7 +319,7 @@ static long wait_ms(const struct discovery *d, const struct http_transfer *head)
     if (d->client->sequential)
         return wait;
     if (held_settings(s)) {
-        long left = SCHEDULE_GRACE_MS - http_transfer_age_ms(head);
+        long left = grace_ms(s) - http_transfer_age_ms(head);
         if (left < wait)
             wait = left;
     } else if (next_to_start(d)) {
@@ -245,7 +341,7 @@ static int drive(struct discovery *d, struct http_transfer *head, bool tls, stru
         }
         const struct ahead *winner = reason_to_cancel(d, head);
         if (winner) {
-            cancel_head(head, winner, tls, out);
+            cancel_head(&d->schedule, head, winner, tls, out);
             return 0;
         }
         struct http_transfer *t = NULL;
@@ -254,6 +350,7 @@ static int drive(struct discovery *d, struct http_transfer *head, bool tls, stru
             return -1;
         }
         if (t == head) {
+            note_connect(&d->schedule, head);
             http_transfer_take_response(head, &out->resp);
             http_transfer_free(head);
             return out->resp.outcome == HTTP_FAIL_NOMEM ? -1 : 0;
@@ -339,7 +436,9 @@ int schedule_end_pass(struct discovery *d)
     for (size_t i = 0; i < s->count && rc == 0; i++)
         if (!s->ahead[i].taken)
             rc = record_unused(d, &s->ahead[i]);
+    long slowest = s->slowest_connect_ms; /* the network is the same for the next pass */
     schedule_free(s);
+    s->slowest_connect_ms = slowest;
     return rc;
 }
 

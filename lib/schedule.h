@@ -6,14 +6,19 @@
  * later candidates "ahead": the next one when nothing has started for the stagger, or at
  * once when the latest one started ahead has failed. Their answers are held until the
  * engine reaches their candidate, so the order alone picks the winner. The one exception:
- * once a later answer holds settings, a head that has no connection (no TLS handshake done)
- * SCHEDULE_GRACE_MS after its start is given up ("cancelled"): a black-holed host cannot
- * answer, and waiting for its timeout is what this module exists to avoid.
+ * once a later answer holds settings (directly, or at the end of a redirect chain followed
+ * ahead), a head that has no connection (no TLS handshake done) after the grace is given up
+ * ("cancelled"): a black-holed host cannot answer, and waiting for its timeout is what this
+ * module exists to avoid. A head that has connected keeps its whole timeout.
  *
- * Only what needs no consent and no prior state is started ahead: the anonymous POST of a
- * candidate learnt from the domain, the cache or the configuration, its retry with
- * credentials after a 401 offering Basic, and the port-80 probe's GET. Consent prompts,
- * redirects, SRV and everything that changes the journey's state happen in the engine,
+ * What starts ahead needs no question and no prior state: the anonymous POST of a candidate
+ * (learnt from the domain, the cache, the configuration, or from the probe, SRV or v2 JSON
+ * when its host needs no consent prompt: same registrable domain or allow-listed), its retry
+ * with credentials after a 401 offering Basic (under the switcheroo guard), the port-80
+ * probe's GET, and the next hop of an answer started ahead: the probe's 301/302, an HTTP
+ * 3xx or a redirectUrl, when its target needs no prompt either. Every such answer is still
+ * held until its turn and judged there by every rule of the engine; interactive consent,
+ * redirectAddr, SRV and everything that changes the journey's state happen in the engine,
  * in order. In sequential mode nothing is started ahead.
  */
 #ifndef AD_LIB_SCHEDULE_H
@@ -28,10 +33,17 @@
 
 #define SCHEDULE_MAX_AHEAD 16
 /*
- * How long a head may go without a connection before a later candidate's settings win. A
- * TLS handshake takes two or three round trips: 1 s covers round trips up to ~300 ms.
+ * The grace: how long a head may go without a connection once a later candidate holds
+ * settings. Happy Eyeballs (RFC 8305 §5) style: max(SCHEDULE_GRACE_FLOOR_MS,
+ * SCHEDULE_GRACE_FACTOR × the slowest connection, TCP and TLS, that succeeded in this
+ * discovery). A peer that connected in X ms shows what the network costs; a head still
+ * silent after 3X is far more likely black-holed than slow (a TLS handshake is 2-3 round
+ * trips, so 3X leaves room for a path or a server three times slower). The floor keeps a
+ * LAN's sub-millisecond connections from judging a head after a few milliseconds: 100 ms is
+ * RFC 8305's lower bound for its Connection Attempt Delay.
  */
-#define SCHEDULE_GRACE_MS 1000L
+#define SCHEDULE_GRACE_FLOOR_MS 100L
+#define SCHEDULE_GRACE_FACTOR 3L
 
 /* One request started before its candidate's turn. */
 struct ahead {
@@ -39,7 +51,9 @@ struct ahead {
     enum candidate_kind kind;
     char *url;
     bool with_credentials;
-    bool taken;                     /* the engine has asked for it */
+    bool untrusted; /* its chain went through a host that needed consent (switcheroo guard) */
+    int depth;      /* redirects followed ahead to reach it (0: a candidate of the queue) */
+    bool taken;     /* the engine has asked for it */
     struct http_transfer *transfer; /* while it runs */
     bool done;
     struct http_response resp; /* once done, until the engine takes it */
@@ -53,6 +67,7 @@ struct schedule {
     size_t count;
     struct timespec last_start; /* the latest request of this pass, head or ahead */
     bool started_any;
+    long slowest_connect_ms; /* of the discovery (kept from pass to pass): the grace's scale */
 };
 
 /* What came of one request. */

@@ -34,3 +34,9 @@ bool trust_host_listed(const struct string_set *allowed, const char *host)
 {
     return allowed && host && string_set_contains(allowed, host);
 }
+
+bool trust_consent_settled(const psl_ctx_t *psl, const struct string_set *allowed,
+                           const char *domain, const char *host)
+{
+    return trust_same_site(psl, domain, host) || trust_host_listed(allowed, host);
+}

@@ -23,4 +23,12 @@ bool trust_same_site(const psl_ctx_t *psl, const char *domain, const char *host)
 /* True when host is in the allow list (exact name, case-insensitive). */
 bool trust_host_listed(const struct string_set *allowed, const char *host);
 
+/*
+ * True when contacting host needs no question: same registrable domain as the address's
+ * domain, or allow-listed (--allow-redirect, the configuration). The engine asks the
+ * consent callback only when this is false; the scheduler starts ahead only when it is true.
+ */
+bool trust_consent_settled(const psl_ctx_t *psl, const struct string_set *allowed,
+                           const char *domain, const char *host);
+
 #endif

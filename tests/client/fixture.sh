@@ -40,7 +40,7 @@ python3 "$here/https_server.py" "$tmp/good.pem" "$tmp/good.key" "$tmp/wrong.pem"
     "$tmp/wrong.key" "$tmp/requests.log" <"$tmp/in" >"$tmp/out" &
 server_pid=$!
 exec 3>"$tmp/in"
-read -r word good wrong hang plain <"$tmp/out"
+read -r word good wrong hang plain tls200 tls120 <"$tmp/out"
 [ "$word" = PORTS ] || fail "server did not start"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 refused=$(free_port)

@@ -79,8 +79,10 @@ echo "ok: untrusted"
 run_ad exclude 0 "$refused" --exclude root --password-file "$tmp/password" bob@contoso.test
 expect_json "$tmp/exclude.json" 'all(x["method"] == "autodiscover" for x in s)'
 
-# 8. A server that never answers: the per-attempt timeout, then the next candidate.
-run_ad hang 0 "$hang" --timeout 0.5 --password-file "$tmp/password" bob@contoso.test
+# 8. A server that never answers: the per-attempt timeout, then the next candidate. Nothing
+#    starts ahead (--stagger): held settings would give the silent root up after the grace
+#    (parallel-local.sh) before its timeout.
+run_ad hang 0 "$hang" --timeout 0.5 --stagger 60000 --password-file "$tmp/password" bob@contoso.test
 expect_json "$tmp/hang.json" 's[0]["reason"].startswith("timed out after") and s[0]["code"] == "0x800C8203" and 400 <= s[0]["elapsed_ms"] < 3000'
 
 # 9. A 302 before authentication is followed (re-POSTed by us), no credentials went with it;

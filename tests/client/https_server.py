@@ -4,8 +4,9 @@
 Usage: https_server.py CERT KEY WRONG_CERT WRONG_KEY LOG
 Serves two ports on 127.0.0.1: one with CERT (the right name), one with WRONG_CERT (a
 certificate for another name); a third port listens but never accepts (a hung server); a
-fourth is plain http, for the port-80 probe.
-Prints "PORTS <good> <wrong> <hang> <http>" once all listen. Every request
+fourth is plain http, for the port-80 probe; the fifth and sixth serve CERT like the first
+but accept TCP and wait 200 ms and 120 ms before the TLS handshake (slow connections).
+Prints "PORTS <good> <wrong> <hang> <http> <tls200> <tls120>" once all listen. Every request
 is appended to LOG as one JSON line: port, host, method, path, content type, whether an
 Authorization or Cookie header came, what Basic decoded to, the address in the body.
 POST without credentials: 401 Basic. With bob:s3cret-pw: settings for bob@contoso.test and
@@ -102,6 +103,8 @@ def redirect_for(host, path, address):
         return ("addr", "moved2@fabrikam.test")
     if address == "selfaddr@contoso.test":
         return ("addr", "selfaddr@contoso.test")
+    if address == "hop@probe.test" and host == "ad.provider.test":
+        return ("url", "https://eu.provider.test/autodiscover/autodiscover.xml")
     return None
 
 
@@ -182,6 +185,32 @@ def serve(cert, key, log_path):
     return server.server_address[1]
 
 
+class SlowTLSServer(ThreadingHTTPServer):
+    """Accepts TCP at once, then waits tls_delay seconds (in the request's thread) before
+    the TLS handshake: a live server on a slow path, not a black hole."""
+
+    def finish_request(self, request, client_address):
+        time.sleep(self.tls_delay)
+        try:
+            tls = self.ctx.wrap_socket(request, server_side=True)
+        except (OSError, ssl.SSLError):
+            return
+        try:
+            self.RequestHandlerClass(tls, client_address, self)
+        finally:
+            tls.close()
+
+
+def serve_slow_tls(cert, key, log_path, delay):
+    server = SlowTLSServer(("127.0.0.1", 0), Handler)
+    server.log_path = log_path
+    server.tls_delay = delay
+    server.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server.ctx.load_cert_chain(cert, key)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server.server_address[1]
+
+
 def main():
     cert, key, wrong_cert, wrong_key, log_path = sys.argv[1:6]
     good = serve(cert, key, log_path)
@@ -190,7 +219,10 @@ def main():
     hang.bind(("127.0.0.1", 0))
     hang.listen(8)
     plain = serve(None, None, log_path)
-    print("PORTS %d %d %d %d" % (good, wrong, hang.getsockname()[1], plain), flush=True)
+    tls200 = serve_slow_tls(cert, key, log_path, 0.2)
+    tls120 = serve_slow_tls(cert, key, log_path, 0.12)
+    print("PORTS %d %d %d %d %d %d" % (good, wrong, hang.getsockname()[1], plain, tls200, tls120),
+          flush=True)
     sys.stdin.read()  # runs until the test closes our standard input
 
 

@@ -119,6 +119,7 @@ run config-bad 2 ad bob@contoso.test
 grep -q 'unknown option' "$tmp/config-bad.err" || fail "config-bad: reason"
 rm -f "$XDG_CONFIG_HOME/autodiscover/config"
 
-# 15. --retries on a timeout: the same request again, then the next candidate.
-run retries 0 ad --connect-to "contoso.test:443:127.0.0.1:$hang" --timeout 0.3 --retries 1 bob@contoso.test
+# 15. --retries on a timeout: the same request again, then the next candidate. Nothing starts
+#     ahead (--stagger), so no held settings give the silent root up before its timeout.
+run retries 0 ad --connect-to "contoso.test:443:127.0.0.1:$hang" --timeout 0.3 --retries 1 --stagger 60000 bob@contoso.test
 expect_json "$tmp/retries.json" '[x["decision"] for x in s[:2]] == ["retry-after-timeout", "next-candidate"]'

@@ -85,7 +85,10 @@ check "router: on-premises domain is not hosted" 200 "$(status --data-binary @bo
 contains "router: on-premises is ErrorCode 500" "<ErrorCode>500</ErrorCode>" body.out
 check "router http302: status" 302 "$(status --data-binary @carol@fabrikam.test.xml https://autodiscover-s302.outlook.test$POX)"
 contains "router http302: mailbox Location" "Location: https://pod51049.outlook.test/autodiscover/carol@fabrikam.test/autodiscover.xml" headers.out
-check "router: GET refused" 405 "$(status https://autodiscover-s.outlook.test$POX)"
+check "router: the capability GET is answered" 200 "$(status https://autodiscover-s.outlook.test$POX)"
+contains "router: GET carries X-SOAP-Enabled" "X-SOAP-Enabled: True" headers.out
+check "router: the GET asks for no credentials" "" "$(grep -i '^WWW-Authenticate' headers.out || true)"
+check "router: PUT refused" 405 "$(status -X PUT https://autodiscover-s.outlook.test$POX)"
 
 # --- SNI ---
 subject() { openssl s_client -connect "$ROUTER:443" "$@" </dev/null 2>/dev/null | openssl x509 -noout -subject 2>/dev/null; }

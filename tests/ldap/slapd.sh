@@ -5,6 +5,7 @@
 #
 #   slapd.sh start PORT DIR [LDIF...]   start; prints "pid PID" when it accepts on PORT
 #   slapd.sh stop DIR                   stop the one started with DIR
+#   slapd.sh resume DIR                 start again a stopped one (same data, same URLs)
 #   slapd.sh base                       print the base entries' LDIF (made by start too)
 #
 # Environment (all optional):
@@ -14,6 +15,10 @@
 #   LDAPS_PORT    also listen with ldaps:// on it      (needs TLS_CERT, TLS_KEY)
 #   TLS_CERT TLS_KEY TLS_CA   server certificate, key, CA (StartTLS and ldaps://)
 #   SLAPD_DEBUG   slapd -d level; the log is DIR/slapd.log (stats: binds, searches, filters)
+#   SLAPD_SERVER_ID  with SLAPD_PEERS: this server's serverID (1..4095) for multi-provider
+#   SLAPD_PEERS   space-separated ldap:// URIs of the other providers: syncrepl from each
+#                 (refreshAndPersist, as the rootdn) and "multiprovider on" (slapd.conf(5))
+#   SLAPD_NO_BASE=1  load no base entries (a replica that gets everything from its peers)
 # The configuration naming context is CN=Configuration,<suffix>; the base entries are the
 # suffix, CN=Users, CN=Configuration, CN=Services and CN=Microsoft Exchange Autodiscover
 # below it (a place for test SCPs). LAB.md §3 explains the choices (rootDSE file, schema).
@@ -44,10 +49,12 @@ start() {
         echo "include /etc/ldap/schema/cosine.schema"
         echo "include /etc/ldap/schema/inetorgperson.schema"
         echo "include $schema"
+        [ -n "${SLAPD_PEERS:-}" ] && echo "serverID ${SLAPD_SERVER_ID:?SLAPD_SERVER_ID needed with SLAPD_PEERS}"
         echo "pidfile $dir/slapd.pid"
         echo "argsfile $dir/slapd.args"
         echo "modulepath /usr/lib/ldap"
         echo "moduleload back_mdb"
+        [ -n "${SLAPD_PEERS:-}" ] && echo "moduleload syncprov"
         echo "rootDSE $dir/rootdse.ldif"
         if [ -n "${TLS_CERT:-}" ]; then
             echo "TLSCertificateFile $TLS_CERT"
@@ -61,6 +68,7 @@ start() {
         echo "directory $dir/db"
         echo "maxsize 16777216"
         echo "index objectClass,keywords,mail,proxyAddresses,legacyExchangeDN eq"
+        [ -n "${SLAPD_PEERS:-}" ] && replication_conf
         # Passwords: only for binding as their owner; everything else readable (as AD lets
         # authenticated users read the configuration partition).
         echo "access to attrs=userPassword by self write by anonymous auth by * none"
@@ -70,13 +78,35 @@ start() {
         "$config" "$suffix" "$suffix" "$host" >"$dir/rootdse.ldif"
     base_ldif >"$dir/base.ldif"
     slaptest -Q -u -f "$dir/slapd.conf"
-    local f
-    for f in "$dir/base.ldif" "$@"; do
+    local f files=("$@")
+    [ "${SLAPD_NO_BASE:-}" = 1 ] || files=("$dir/base.ldif" "$@")
+    for f in ${files[@]+"${files[@]}"}; do
         slapadd -q -f "$dir/slapd.conf" -l "$f"
     done
     local urls="ldap://$host:$port/"
     [ -n "${LDAPS_PORT:-}" ] && urls="$urls ldaps://$host:$LDAPS_PORT/"
-    slapd -d "${SLAPD_DEBUG:-stats}" -f "$dir/slapd.conf" -h "$urls" </dev/null >"$dir/slapd.log" 2>&1 &
+    printf '%s\n%s\n%s\n' "$host" "$port" "$urls" >"$dir/listen"
+    run "$dir"
+}
+
+# Replication with every peer (OpenLDAP 2.5 multi-provider; needs serverID, set above).
+replication_conf() {
+    local peer rid=0
+    echo "overlay syncprov"
+    echo "syncprov-checkpoint 10 1"
+    for peer in $SLAPD_PEERS; do
+        rid=$((rid + 1))
+        printf 'syncrepl rid=%03d provider=%s bindmethod=simple binddn="CN=admin,%s" credentials=%s searchbase="%s" type=refreshAndPersist retry="1 +" timeout=3 network-timeout=2\n' \
+            "$rid" "$peer" "$suffix" "${LDAP_ROOTPW:-secret}" "$suffix"
+    done
+    echo "multiprovider on"
+}
+
+# Starts slapd on the configuration and URLs start saved in DIR; waits until it accepts.
+run() {
+    local dir=$1 host port urls
+    { read -r host; read -r port; read -r urls; } <"$dir/listen"
+    slapd -d "${SLAPD_DEBUG:-stats}" -f "$dir/slapd.conf" -h "$urls" </dev/null >>"$dir/slapd.log" 2>&1 &
     local i
     for i in $(seq 1 200); do
         if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
@@ -105,6 +135,7 @@ stop() {
 case "${1:-}" in
 start) shift; [ $# -ge 2 ] || { echo "usage: $0 start PORT DIR [LDIF...]" >&2; exit 2; }; start "$@" ;;
 stop) [ $# -eq 2 ] || { echo "usage: $0 stop DIR" >&2; exit 2; }; stop "$2" ;;
+resume) [ $# -eq 2 ] || { echo "usage: $0 resume DIR" >&2; exit 2; }; run "$(cd "$2" && pwd)" ;;
 base) base_ldif ;;
-*) echo "usage: $0 start PORT DIR [LDIF...] | stop DIR | base" >&2; exit 2 ;;
+*) echo "usage: $0 start PORT DIR [LDIF...] | stop DIR | resume DIR | base" >&2; exit 2 ;;
 esac

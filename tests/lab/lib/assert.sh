@@ -191,7 +191,40 @@ declare -A T_MARKS=()
 # marks_take: remember where every daemon's access log and the DNS query log end now.
 marks_take() {
   local f
-  for f in $(info '.daemons[].access_log, .dns.query_log'); do T_MARKS[$f]=$(log_mark "$f"); done
+  for f in $(info '.daemons[].access_log, .dns.query_log, .directory_servers[].log'); do T_MARKS[$f]=$(log_mark "$f"); done
+}
+
+# dirsrv NAME FIELD: a field of a directory server (slapd) of `lab info` (log, host, admin_dn, ...).
+dirsrv() { info --arg n "$1" --arg f "$2" '.directory_servers[] | select(.name == $n) | .[$f] // empty'; }
+
+# ldap_searches_since_mark NAME: the SRCH lines (base, scope, filter) slapd NAME logged since
+# marks_take, '|'-joined, without the connection numbers: "base=... scope=N filter=...".
+ldap_searches_since_mark() {
+  local f; f=$(dirsrv "$1" log)
+  log_since "$f" "${T_MARKS[$f]:-0}" | sed -n 's/.* SRCH \(base=.*\)$/\1/p' | paste -sd '|'
+}
+
+# scp_publish NAME ARGS...: `autodiscoverctl scp ARGS` against directory server NAME, bound as
+# its admin (the real way of publishing; used by scenarios that change the SCPs).
+scp_publish() {
+  local n=$1; shift
+  lab exec autodiscoverctl scp "$@" --ldap "$(dirsrv "$n" ldap_url)" --bind-dn "$(dirsrv "$n" admin_dn)" \
+    --bind-password-file "$(dirsrv "$n" admin_password_file)" >/dev/null
+}
+
+# expect_every_run WHAT FILE: what PROTOCOL.md section 10 asks of every run. Since marks_take:
+# no Authorization reached a port-80 listener (the redirector answers 400 to one and logs no
+# user), no DNS query for autodiscover.test or outside the lab zones; the client followed at
+# most 10 redirects.
+expect_every_run() {
+  local what=$1 f=$2 log bad=""
+  for log in $(info '.hosts[].listeners[] | select(.port == 80) | .access_log' | sort -u); do
+    # the hostile host logs CLIENT as ADDRESS:LOCALPORT: keep its port-80 lines only
+    bad+=$(log_since "$log" "${T_MARKS[$log]:-0}" | awk '$2 !~ /:/ || $2 ~ /:80$/' | awk '$6 == 400 || $7 != "-"')
+  done
+  expect_eq "$what: no Authorization on port 80" "$bad" ""
+  expect_dns_guard "$what"
+  expect_jq "$what: at most 10 redirects" "$f" '(.result.redirects // 0) <= 10' true
 }
 
 # requests_since_mark HOST [PORT]: "HOST METHOD PATH STATUS USER" lines, joined by '|', that the
@@ -200,6 +233,14 @@ requests_since_mark() {
   local f; f=$(host_access_log "$@")
   [ -n "$f" ] || { echo "(no daemon for $1)"; return; }
   access_since "$f" "${T_MARKS[$f]:-0}" | paste -sd '|'
+}
+
+# host_requests_since_mark HOST [PORT]: requests_since_mark, only those whose Host header is
+# HOST (a daemon serving several names, e.g. the hostile host, has one log for all of them).
+host_requests_since_mark() {
+  local f; f=$(host_access_log "$@")
+  [ -n "$f" ] || { echo "(no daemon for $1)"; return; }
+  access_since "$f" "${T_MARKS[$f]:-0}" | awk -v h="$1" 'tolower($1) == tolower(h)' | paste -sd '|'
 }
 
 # dns_names_since_mark: the names asked of the lab DNS since marks_take, one per line.

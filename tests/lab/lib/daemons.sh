@@ -39,11 +39,27 @@ daemon_write_conf() {  # daemon_write_conf NAME
   } >"$(daemon_conf "$n")"
 }
 
+# hostile_write_conf NAME: the JSON configuration of a hostile host (tests/lab/hostile/hostile.py).
+hostile_write_conf() {
+  wq --arg n "$1" --arg pki "$RUN/pki" --arg log "$(daemon_access_log "$1")" '
+    .daemons[] | select(.name == $n)
+    | {access_log: $log, rules,
+       listen: [.listen[] | {address, port}
+                + (if .certificate then {cert: ($pki + "/" + .certificate + ".pem"),
+                                         key: ($pki + "/" + .certificate + ".key")} else {} end)]}' \
+    >"$(daemon_conf "$1")"
+}
+
 daemons_up() {
   local n out
   [ -x "$ADD" ] || die "$ADD not found: build it (ninja -C $AD_BUILD_DIR daemon/autodiscoverd) or set AD_BUILD_DIR"
   mkdir -p "$RUN/daemons"
-  for n in $(wq '.daemons[].name'); do
+  for n in $(wq '.daemons[] | select(.program == "hostile") | .name'); do
+    hostile_write_conf "$n"
+    : >"$(daemon_access_log "$n")"
+    start_bg "$n" "$(daemon_stderr_log "$n")" /usr/bin/python3 "$LAB_DIR/hostile/hostile.py" "$(daemon_conf "$n")"
+  done
+  for n in $(wq '.daemons[] | select(.program != "hostile") | .name'); do
     daemon_write_conf "$n"
     out=$(nsx "$ADD" -f "$(daemon_conf "$n")" -n 2>&1) || die "autodiscoverd -n rejects $(daemon_conf "$n"): $out"
     : >"$(daemon_access_log "$n")"

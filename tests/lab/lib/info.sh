@@ -65,6 +65,16 @@ info_json() {
                                   + (if .route_mode then {route_mode} else {} end)]}
                           + (if .role then {role} else {} end)],
                  directory: ($run + "/dir/" + .directory + ".db")}],
+       features: ($w.features // []),
+       directory_servers: [($w.directory_servers // [])[] | {name, host, address, suffix,
+                 config_nc: ("CN=Configuration," + .suffix),
+                 ldap_url: ("ldap://" + .host),
+                 ldaps_url: (if .certificate then "ldaps://" + .host else null end),
+                 log: ($run + "/ldap/" + .name + "/slapd.log"),
+                 pid: $pids["ldap-" + .name],
+                 admin_dn: ("CN=admin," + .suffix),
+                 admin_password_file: ($run + "/secrets/ldap-admin-" + .name + ".pw"),
+                 scps: (.scps // []), pointers: (.pointers // [])}],
        directory: ($run + "/dir/" + $w.directories[0].name + ".db"),
        directories: [$w.directories[] | {name, path: ($run + "/dir/" + .name + ".db")}]}'
 }

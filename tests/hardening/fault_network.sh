@@ -1,0 +1,40 @@
+#!/bin/bash
+# Network faults for the client, in a network namespace of its own (root needed, else SKIP):
+# nftables drops every packet to the first candidate (https://contoso.test: a black hole,
+# in the INPUT hook as the lab does) and 20 % of the packets to the next one. The client
+# still gets its settings from the later candidate within the deadline, with a clear reason
+# for the first.
+#
+#   fault_network.sh AUTODISCOVER
+set -euo pipefail
+if [ -z "${HARD_NETNS:-}" ]; then
+    if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null; then echo "SKIP: needs root and nft"; exit 77; fi
+    ns=hard-net-$$
+    ip netns add "$ns"
+    rc=0
+    ip netns exec "$ns" env HARD_NETNS="$ns" "$0" "$@" || rc=$?
+    ip netns del "$ns"
+    exit "$rc"
+fi
+# shellcheck source=tests/hardening/lib.sh
+. "$(dirname "$0")/lib.sh"
+ip link set lo up
+client_init hard_network "$@"
+nft -f - <<NFT
+table inet hardening {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        tcp dport ${SRV[expired]} drop
+        tcp dport ${SRV[good]} numgen random mod 100 < 20 drop
+    }
+}
+NFT
+for mode in sequential parallel; do
+    par=0; [ "$mode" = parallel ] && par=1
+    CLIENT_PARALLEL=$par client_run "blackhole-$mode" expired --timeout 3 --deadline 30
+    check "black hole first ($mode): exit 0" 0 "$RC"
+    expect_report "blackhole-$mode" 's[0]["method"] == "root" and s[0]["decision"] in ("next-candidate", "cancelled")'
+    expect_report "blackhole-$mode" 'j["result"]["code"] == "AD_OK" and j["result"]["method"] == "autodiscover"'
+    check_within "black hole ($mode)" 30 160
+done
+e2e_finish
