@@ -282,6 +282,38 @@ static const char *tls_outcome(const json_t *step)
     return "no TLS session (see the reason)";
 }
 
+/* A list of strings (certificate names, authentication schemes) as one row; others skipped. */
+static int row_list(struct adbuf *b, const char *name, const json_t *list)
+{
+    if (!json_is_array(list))
+        return 0;
+    int rc = html_wrap(b, "<dt>", name, "</dt>") | adbuf_puts(b, "<dd><ul>");
+    for (size_t k = 0; k < json_array_size(list) && k < ANALYZER_MAX_STEPS; k++)
+        if (json_is_string(json_array_get(list, k)))
+            rc |= html_wrap(b, "<li>", json_string_value(json_array_get(list, k)), "</li>");
+    return rc | adbuf_puts(b, json_array_size(list) ? "</ul></dd>\n" : "</ul>none</dd>\n");
+}
+
+/* The step's "tls" object (autodiscover --json): session, certificate and error. */
+static int render_tls(struct adbuf *b, const json_t *step)
+{
+    const json_t *tls = json_object_get(step, "tls");
+    if (!json_is_object(tls))
+        return 0;
+    const json_t *verified = json_object_get(tls, "verified");
+    int rc = row(b, "TLS verified",
+                 json_is_boolean(verified) ? (json_is_true(verified) ? "yes" : "no") : NULL);
+    rc |= row(b, "TLS version", str(tls, "version"));
+    rc |= row(b, "TLS cipher", str(tls, "cipher"));
+    rc |= row(b, "TLS error", str(tls, "error"));
+    rc |= row(b, "Certificate subject", str(tls, "subject"));
+    rc |= row(b, "Certificate issuer", str(tls, "issuer"));
+    rc |= row_list(b, "Certificate names", json_object_get(tls, "names"));
+    rc |= row(b, "Certificate valid from", str(tls, "not_before"));
+    rc |= row(b, "Certificate valid until", str(tls, "not_after"));
+    return rc;
+}
+
 static int render_step(struct adbuf *b, const json_t *step, size_t i)
 {
     const char *decision = str(step, "decision");
@@ -308,6 +340,8 @@ static int render_step(struct adbuf *b, const json_t *step, size_t i)
         rc |= adbuf_puts(b, json_array_size(answers) ? "</ul></dd>\n" : "</ul>none</dd>\n");
     }
     rc |= row(b, "TLS", tls_outcome(step));
+    rc |= render_tls(b, step);
+    rc |= row_list(b, "Authentication offered", json_object_get(step, "auth_offered"));
     rc |= row(b, "Credentials sent", str(step, "auth"));
     rc |= row(b, "HTTP status", code ? status : "no answer");
     rc |=

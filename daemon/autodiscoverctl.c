@@ -46,6 +46,7 @@ static const char usage_text[] =
     "  mailbox change ADDRESS [--name NAME] [--target-address ADDR|none] [--enabled yes|no]\n"
     "  mailbox remove ADDRESS | mailbox list [--json] | mailbox show ADDRESS [--json]\n"
     "  mailbox alias add ADDRESS ALIAS | mailbox alias remove ADDRESS ALIAS\n"
+    "  mailbox delegate add|remove ADDRESS DELEGATE | mailbox delegate list [ADDRESS] [--json]\n"
     "  migrate ADDRESS --to TENANT\n"
     "  protocol add ORG|--mailbox ADDRESS TYPE [PATH=VALUE | PATH@ATTRIBUTE=VALUE ...]\n"
     "  protocol list ORG|--mailbox ADDRESS [--json]\n"
@@ -420,6 +421,31 @@ static int cmd_alias(sqlite3 *db, int argc, char **argv, char *err, size_t errle
     usage_error("mailbox alias: expected add or remove");
 }
 
+static int cmd_delegate(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
+{
+    struct args a = {0};
+    if (is("add", argc, argv) || is("remove", argc, argv)) {
+        parse_args(argc - 1, argv + 1, 2, false, &a);
+        only_options(&a, "");
+        if (argv[0][0] == 'a')
+            return dir_admin_delegate_add(db, a.positional[0], a.positional[1], err, errlen);
+        return dir_admin_delegate_remove(db, a.positional[0], a.positional[1], err, errlen);
+    }
+    if (is("list", argc, argv)) {
+        char *rest[2];
+        a.rest = rest;
+        if (argc - 1 > 2) /* [ADDRESS] [--json]: rest never needs more than two slots */
+            usage_error("mailbox delegate list: expected [ADDRESS] [--json]");
+        parse_args(argc - 1, argv + 1, 0, true, &a);
+        only_options(&a, "--json");
+        if (a.nrest > 1)
+            usage_error("unexpected argument \"%s\"", a.rest[1]);
+        return dir_admin_delegate_list(db, a.nrest ? a.rest[0] : NULL, stdout, a.json, err,
+                                       errlen);
+    }
+    usage_error("mailbox delegate: expected add, remove or list");
+}
+
 static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)
 {
     struct args a = {0};
@@ -466,6 +492,8 @@ static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t err
     }
     if (is("alias", argc, argv))
         return cmd_alias(db, argc - 1, argv + 1, err, errlen);
+    if (is("delegate", argc, argv))
+        return cmd_delegate(db, argc - 1, argv + 1, err, errlen);
     if (is("list", argc, argv)) {
         parse_args(argc - 1, argv + 1, 0, false, &a);
         only_options(&a, "--json");
@@ -476,7 +504,7 @@ static int cmd_mailbox(sqlite3 *db, int argc, char **argv, char *err, size_t err
         only_options(&a, "--json");
         return dir_admin_mailbox_show(db, a.positional[0], stdout, a.json, err, errlen);
     }
-    usage_error("mailbox: expected add, passwd, change, remove, alias, list or show");
+    usage_error("mailbox: expected add, passwd, change, remove, alias, delegate, list or show");
 }
 
 static int cmd_migrate(sqlite3 *db, int argc, char **argv, char *err, size_t errlen)

@@ -1105,3 +1105,98 @@ int dir_admin_migrate(sqlite3 *db, const char *address, const char *tenant, char
     free(lower);
     return rc;
 }
+
+/* --- delegates (FullAccess: DELEGATE may read ADDRESS's settings) --- */
+
+/* The primary address of the mailbox address names (primary first, then alias). 1, 0, -1. */
+static int mailbox_primary(sqlite3 *db, const char *address, char *out, size_t outlen,
+                           char *err, size_t errlen)
+{
+    return query_text(db,
+                      prepare(db,
+                              "SELECT address FROM mailboxes WHERE address = ?1 UNION ALL "
+                              "SELECT mailbox FROM aliases WHERE address = ?1 LIMIT 1",
+                              1, address),
+                      out, outlen, err, errlen);
+}
+
+/* Both addresses as primary addresses of existing mailboxes. 0, or -1 with err set. */
+static int delegate_pair(sqlite3 *db, const char *address, const char *delegate, char *mailbox,
+                         char *holder, size_t len, char *err, size_t errlen)
+{
+    const char *names[2] = {address, delegate};
+    char *outs[2] = {mailbox, holder};
+    for (int i = 0; i < 2; i++) {
+        char *lower = lower_dup(names[i], err, errlen);
+        if (!lower)
+            return -1;
+        int found = mailbox_primary(db, lower, outs[i], len, err, errlen);
+        if (found == 0)
+            fail(err, errlen, "no mailbox %s", lower);
+        free(lower);
+        if (found <= 0)
+            return -1;
+    }
+    return 0;
+}
+
+int dir_admin_delegate_add(sqlite3 *db, const char *address, const char *delegate, char *err,
+                           size_t errlen)
+{
+    char mailbox[512], holder[512];
+    if (delegate_pair(db, address, delegate, mailbox, holder, sizeof mailbox, err, errlen) < 0)
+        return -1;
+    if (strcmp(mailbox, holder) == 0)
+        return fail(err, errlen, "%s cannot be its own delegate", mailbox);
+    if (run(db,
+            prepare(db, "INSERT OR IGNORE INTO delegates(mailbox, delegate) VALUES(?1, ?2)", 2,
+                    mailbox, holder),
+            err, errlen) < 0)
+        return -1;
+    return sqlite3_changes(db) == 1
+               ? 0
+               : fail(err, errlen, "%s is already a delegate of %s", holder, mailbox);
+}
+
+int dir_admin_delegate_remove(sqlite3 *db, const char *address, const char *delegate, char *err,
+                              size_t errlen)
+{
+    char mailbox[512], holder[512];
+    if (delegate_pair(db, address, delegate, mailbox, holder, sizeof mailbox, err, errlen) < 0)
+        return -1;
+    if (run(db,
+            prepare(db, "DELETE FROM delegates WHERE mailbox = ?1 AND delegate = ?2", 2, mailbox,
+                    holder),
+            err, errlen) < 0)
+        return -1;
+    return sqlite3_changes(db) == 1
+               ? 0
+               : fail(err, errlen, "%s is not a delegate of %s", holder, mailbox);
+}
+
+int dir_admin_delegate_list(sqlite3 *db, const char *address, FILE *out, bool json, char *err,
+                            size_t errlen)
+{
+    char mailbox[512];
+    if (address) {
+        char *lower = lower_dup(address, err, errlen);
+        if (!lower)
+            return -1;
+        int found = mailbox_primary(db, lower, mailbox, sizeof mailbox, err, errlen);
+        if (found == 0)
+            fail(err, errlen, "no mailbox %s", lower);
+        free(lower);
+        if (found <= 0)
+            return -1;
+    }
+    return print_rows(db,
+                      address ? prepare(db,
+                                        "SELECT mailbox, delegate FROM delegates WHERE "
+                                        "mailbox = ?1 ORDER BY delegate",
+                                        1, mailbox)
+                              : prepare(db,
+                                        "SELECT mailbox, delegate FROM delegates "
+                                        "ORDER BY mailbox, delegate",
+                                        0),
+                      out, json, err, errlen);
+}

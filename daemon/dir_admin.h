@@ -104,5 +104,16 @@ int dir_admin_protocol_clear_of(sqlite3 *db, bool mailbox, const char *owner, ch
 /* One mailbox: its columns, organisation, aliases and own Protocol sections. */
 int dir_admin_mailbox_show(sqlite3 *db, const char *address, FILE *out, bool json, char *err,
                            size_t errlen);
+/*
+ * Delegates (Exchange's FullAccess): DELEGATE may read ADDRESS's settings. Both name
+ * existing mailboxes by primary address or alias; the primary addresses are stored, and a
+ * row goes when either mailbox is removed. list: every pair, or ADDRESS's (NULL: all).
+ */
+int dir_admin_delegate_add(sqlite3 *db, const char *address, const char *delegate, char *err,
+                           size_t errlen);
+int dir_admin_delegate_remove(sqlite3 *db, const char *address, const char *delegate, char *err,
+                              size_t errlen);
+int dir_admin_delegate_list(sqlite3 *db, const char *address, FILE *out, bool json, char *err,
+                            size_t errlen);
 
 #endif

@@ -81,6 +81,12 @@ static const char *const upgrades[] = {
     "  value TEXT NOT NULL,"
     "  attributes TEXT,"
     "  PRIMARY KEY(protocol, position));",
+    /* 4: delegates (FullAccess): delegate may read mailbox's settings (primary addresses). */
+    "CREATE TABLE delegates("
+    "  mailbox TEXT NOT NULL REFERENCES mailboxes(address) ON DELETE CASCADE,"
+    "  delegate TEXT NOT NULL REFERENCES mailboxes(address) ON DELETE CASCADE,"
+    "  PRIMARY KEY(mailbox, delegate));"
+    "CREATE INDEX delegates_by_delegate ON delegates(delegate);",
 };
 
 enum stmt_id {
@@ -93,6 +99,12 @@ enum stmt_id {
     STMT_POD,
     STMT_DOMAIN,
     STMT_ORGANISATION,
+    STMT_DELEGATE,
+    STMT_BY_ALIAS,
+    STMT_HASH_ALIAS,
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_DATA_VERSION,
     STMT_COUNT
 };
 
@@ -105,14 +117,16 @@ enum stmt_id {
  * An address names an enabled mailbox by its primary address or one of its aliases. A
  * primary address wins over an alias: after a migration the cloud mailbox carries the
  * on-premises address as an alias while the on-premises mailbox still answers for it.
+ * So BY_PRIMARY is tried first and BY_ALIAS only when it finds nothing (two index lookups;
+ * one query with ORDER BY needed a temporary B-tree on every request).
  */
-#define BY_PRIMARY_OR_ALIAS \
-    "WHERE m.enabled = 1 AND (m.address = ?1 OR " \
-    "m.address = (SELECT mailbox FROM aliases WHERE address = ?1)) " \
-    "ORDER BY m.address = ?1 DESC LIMIT 1"
+#define BY_PRIMARY "WHERE m.enabled = 1 AND m.address = ?1"
+#define BY_ALIAS \
+    "WHERE m.enabled = 1 AND m.address = (SELECT mailbox FROM aliases WHERE address = ?1)"
 
 static const char *const stmt_sql[STMT_COUNT] = {
-    [STMT_BY_ADDRESS] = MAILBOX_COLUMNS BY_PRIMARY_OR_ALIAS,
+    [STMT_BY_ADDRESS] = MAILBOX_COLUMNS BY_PRIMARY,
+    [STMT_BY_ALIAS] = MAILBOX_COLUMNS BY_ALIAS,
     [STMT_BY_LEGACY_DN] = MAILBOX_COLUMNS "WHERE m.enabled = 1 AND m.legacy_dn = ?1",
     [STMT_ALIASES] = "SELECT address FROM aliases WHERE mailbox = ?1 ORDER BY address",
     [STMT_PROTOCOLS] = "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
@@ -122,19 +136,70 @@ static const char *const stmt_sql[STMT_COUNT] = {
         "SELECT p.id, p.type, p.version, f.path, f.value, f.attributes "
         "FROM mailbox_protocols p LEFT JOIN mailbox_protocol_fields f ON f.protocol = p.id "
         "WHERE p.mailbox = ?1 ORDER BY p.position, f.position",
-    [STMT_HASH] = "SELECT m.password_hash, m.address FROM mailboxes m " BY_PRIMARY_OR_ALIAS,
+    [STMT_HASH] = "SELECT m.password_hash, m.address FROM mailboxes m " BY_PRIMARY,
+    [STMT_HASH_ALIAS] = "SELECT m.password_hash, m.address FROM mailboxes m " BY_ALIAS,
     [STMT_POD] = "SELECT p.url FROM domains d JOIN organisations o ON o.name = d.organisation "
                  "JOIN pods p ON p.name = o.pod WHERE d.name = ?1",
     [STMT_DOMAIN] = "SELECT organisation FROM domains WHERE name = ?1",
     [STMT_ORGANISATION] = "SELECT o.name, o.deployment_id FROM domains d "
                           "JOIN organisations o ON o.name = d.organisation WHERE d.name = ?1",
+    [STMT_DELEGATE] = "SELECT 1 FROM delegates WHERE mailbox = ?1 AND delegate = ?2",
+    [STMT_BEGIN] = "BEGIN",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_DATA_VERSION] = "PRAGMA data_version",
 };
+
+/*
+ * An organisation's Protocol sections as last read, valid while the file's data version
+ * (PRAGMA data_version: changes when another connection commits) and this connection's
+ * own change count are what they were then.
+ */
+struct protocols_entry {
+    char *organisation;
+    sqlite3_int64 version;
+    struct pox_response sections;
+};
+
+#define PROTOCOLS_CACHE_MAX 64
 
 struct dir_sqlite {
     sqlite3 *db;
-    pthread_mutex_t lock;
+    pthread_mutex_t lock; /* recursive: a read transaction holds it across lookups */
     sqlite3_stmt *stmt[STMT_COUNT];
+    struct protocols_entry cache[PROTOCOLS_CACHE_MAX]; /* under lock */
+    size_t ncache, next_evict;
 };
+
+/*
+ * The read transaction of the calling thread (dir_sqlite_read_begin): requested on ds, and
+ * whether it is open. It opens at the first lookup after the request, so the work before
+ * it (parsing) runs without the lock.
+ */
+static _Thread_local struct {
+    struct dir_sqlite *ds;
+    bool open;
+} batch;
+
+/* Takes ds->lock; inside a requested read transaction, opens it on the first lookup. */
+static void ds_lock(struct dir_sqlite *ds)
+{
+    pthread_mutex_lock(&ds->lock);
+    if (batch.ds != ds || batch.open)
+        return;
+    sqlite3_stmt *st = ds->stmt[STMT_BEGIN];
+    if (sqlite3_get_autocommit(ds->db) && sqlite3_step(st) == SQLITE_DONE) {
+        batch.open = true;
+        pthread_mutex_lock(&ds->lock); /* held until dir_sqlite_read_end */
+    } else {
+        batch.ds = NULL; /* lookups go on one by one */
+    }
+    sqlite3_reset(st);
+}
+
+static void ds_unlock(struct dir_sqlite *ds)
+{
+    pthread_mutex_unlock(&ds->lock);
+}
 
 static void set_error(char *err, size_t errlen, const char *what, sqlite3 *db)
 {
@@ -209,7 +274,12 @@ struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (pthread_mutex_init(&ds->lock, NULL) != 0) {
+    pthread_mutexattr_t attr;
+    bool locked = pthread_mutexattr_init(&attr) == 0 &&
+                  pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE) == 0 &&
+                  pthread_mutex_init(&ds->lock, &attr) == 0;
+    pthread_mutexattr_destroy(&attr);
+    if (!locked) {
         free(ds);
         snprintf(err, errlen, "cannot create a mutex");
         return NULL;
@@ -248,6 +318,10 @@ void dir_sqlite_close(struct dir_sqlite *ds)
         return;
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(ds->stmt[i]);
+    for (size_t i = 0; i < ds->ncache; i++) {
+        free(ds->cache[i].organisation);
+        pox_response_free(&ds->cache[i].sections);
+    }
     sqlite3_close(ds->db);
     pthread_mutex_destroy(&ds->lock);
     free(ds);
@@ -325,30 +399,36 @@ static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char 
     if (id == STMT_BY_ADDRESS)
         dir_lowercase(lower);
     int rc = -1;
-    sqlite3_stmt *st = ds->stmt[id];
-    pthread_mutex_lock(&ds->lock);
-    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE) {
-            rc = 0;
-        } else if (step == SQLITE_ROW) {
-            out->address = column_dup(st, 0);
-            out->display_name = column_dup(st, 1);
-            out->legacy_dn = column_dup(st, 2);
-            out->target_address = column_dup(st, 3);
-            out->organisation = column_dup(st, 4);
-            out->deployment_id = column_dup(st, 5);
-            bool complete = out->address && out->display_name && out->legacy_dn &&
-                            out->organisation && out->deployment_id &&
-                            (out->target_address || sqlite3_column_type(st, 3) == SQLITE_NULL);
-            rc = complete ? 1 : -1;
+    ds_lock(ds);
+    for (;;) { /* the primary address, then an alias (BY_PRIMARY above) */
+        rc = -1;
+        sqlite3_stmt *st = ds->stmt[id];
+        if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+            int step = sqlite3_step(st);
+            if (step == SQLITE_DONE) {
+                rc = 0;
+            } else if (step == SQLITE_ROW) {
+                out->address = column_dup(st, 0);
+                out->display_name = column_dup(st, 1);
+                out->legacy_dn = column_dup(st, 2);
+                out->target_address = column_dup(st, 3);
+                out->organisation = column_dup(st, 4);
+                out->deployment_id = column_dup(st, 5);
+                bool complete = out->address && out->display_name && out->legacy_dn &&
+                                out->organisation && out->deployment_id &&
+                                (out->target_address || sqlite3_column_type(st, 3) == SQLITE_NULL);
+                rc = complete ? 1 : -1;
+            }
         }
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != 0 || id != STMT_BY_ADDRESS)
+            break;
+        id = STMT_BY_ALIAS; /* no such primary address: an alias? */
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
     if (rc == 1 && load_aliases(ds, out) < 0)
         rc = -1;
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
     free(lower);
     if (rc < 0)
         dir_mailbox_free(out);
@@ -402,7 +482,7 @@ static int add_protocols_with(struct dir_sqlite *ds, enum stmt_id which, const c
     int rc = 0;
     sqlite3_int64 current = -1;
     struct pox_protocol *proto = NULL;
-    pthread_mutex_lock(&ds->lock);
+    ds_lock(ds);
     if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) != SQLITE_OK)
         rc = -1;
     int step;
@@ -432,13 +512,119 @@ static int add_protocols_with(struct dir_sqlite *ds, enum stmt_id which, const c
         rc = -1;
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
     return rc;
 }
 
+/* Appends copies of src's sections to resp. 0 or -1. */
+static int copy_protocols(const struct pox_response *src, struct pox_response *resp)
+{
+    for (size_t i = 0; i < src->nprotocols; i++) {
+        const struct pox_protocol *sp = &src->protocols[i];
+        struct pox_protocol *proto = pox_response_add_protocol(resp, sp->type ? sp->type : "");
+        if (!proto || (sp->version && !(proto->version = strdup(sp->version))))
+            return -1;
+        proto->type_as_attr = sp->type_as_attr;
+        for (size_t f = 0; f < sp->nfields; f++) {
+            const struct pox_field *sf = &sp->fields[f];
+            if (pox_protocol_add_field(proto, sf->path, sf->value ? sf->value : "") < 0)
+                return -1;
+            struct pox_field *field = &proto->fields[proto->nfields - 1];
+            if (sf->nattrs == 0)
+                continue;
+            if (!(field->attrs = calloc(sf->nattrs, sizeof *field->attrs)))
+                return -1;
+            for (size_t a = 0; a < sf->nattrs; a++) {
+                struct pox_attr *at = &field->attrs[a];
+                at->name = strdup(sf->attrs[a].name);
+                at->value = strdup(sf->attrs[a].value);
+                field->nattrs++;
+                if (!at->name || !at->value)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * What the cache is valid for: PRAGMA data_version (other connections' commits) plus this
+ * connection's own changes (autodiscoverctl's read-write handle). -1 on error.
+ */
+static sqlite3_int64 cache_version(struct dir_sqlite *ds)
+{
+    sqlite3_stmt *st = ds->stmt[STMT_DATA_VERSION];
+    sqlite3_int64 v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = (sqlite3_column_int64(st, 0) << 32) + (sqlite3_total_changes(ds->db) & 0xffffffff);
+    sqlite3_reset(st);
+    return v;
+}
+
+/* The organisation's sections, from the cache while the file has not changed. */
 static int sqlite_add_protocols(void *impl, const char *organisation, struct pox_response *resp)
 {
-    return add_protocols_with(impl, STMT_PROTOCOLS, organisation, resp);
+    struct dir_sqlite *ds = impl;
+    int rc = -1;
+    ds_lock(ds);
+    sqlite3_int64 version = cache_version(ds);
+    struct protocols_entry *e = NULL;
+    for (size_t i = 0; i < ds->ncache && !e; i++)
+        if (strcmp(ds->cache[i].organisation, organisation) == 0)
+            e = &ds->cache[i];
+    if (version < 0 || !e || e->version != version) {
+        struct pox_response fresh = {0};
+        char *name = strdup(organisation);
+        if (!name || add_protocols_with(ds, STMT_PROTOCOLS, organisation, &fresh) < 0) {
+            free(name);
+            pox_response_free(&fresh);
+            ds_unlock(ds);
+            return -1;
+        }
+        if (!e && ds->ncache < PROTOCOLS_CACHE_MAX) {
+            e = &ds->cache[ds->ncache++];
+        } else if (!e) {
+            e = &ds->cache[ds->next_evict++ % PROTOCOLS_CACHE_MAX];
+        }
+        if (e->organisation) {
+            free(e->organisation);
+            pox_response_free(&e->sections);
+        }
+        e->organisation = name;
+        e->sections = fresh;
+        e->version = version; /* -1 (unknown) never matches */
+    }
+    rc = copy_protocols(&e->sections, resp);
+    ds_unlock(ds);
+    return rc;
+}
+
+void dir_sqlite_read_begin(struct dir_sqlite *ds)
+{
+    batch.ds = ds;
+    batch.open = false;
+}
+
+void dir_sqlite_read_end(struct dir_sqlite *ds)
+{
+    if (batch.ds == ds && batch.open) {
+        sqlite3_stmt *st = ds->stmt[STMT_COMMIT];
+        sqlite3_step(st); /* a read transaction: nothing to lose */
+        sqlite3_reset(st);
+        pthread_mutex_unlock(&ds->lock);
+    }
+    batch.ds = NULL;
+    batch.open = false;
+}
+
+static void sqlite_read_begin(void *impl)
+{
+    dir_sqlite_read_begin(impl);
+}
+
+static void sqlite_read_end(void *impl)
+{
+    dir_sqlite_read_end(impl);
 }
 
 static int sqlite_add_mailbox_protocols(void *impl, const char *address, struct pox_response *resp)
@@ -455,25 +641,30 @@ static int sqlite_password_hash(void *impl, const char *address, char *out, size
         return -1;
     dir_lowercase(lower);
     int rc = -1;
-    sqlite3_stmt *st = ds->stmt[STMT_HASH];
-    pthread_mutex_lock(&ds->lock);
-    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE) {
-            rc = 0;
-        } else if (step == SQLITE_ROW) {
-            const char *hash = (const char *)sqlite3_column_text(st, 0);
-            const char *primary = (const char *)sqlite3_column_text(st, 1);
-            if (hash && primary && strlen(hash) < outlen && strlen(primary) < canonlen) {
-                memcpy(out, hash, strlen(hash) + 1);
-                memcpy(canonical, primary, strlen(primary) + 1);
-                rc = 1;
+    ds_lock(ds);
+    for (enum stmt_id id = STMT_HASH;; id = STMT_HASH_ALIAS) {
+        rc = -1;
+        sqlite3_stmt *st = ds->stmt[id];
+        if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+            int step = sqlite3_step(st);
+            if (step == SQLITE_DONE) {
+                rc = 0;
+            } else if (step == SQLITE_ROW) {
+                const char *hash = (const char *)sqlite3_column_text(st, 0);
+                const char *primary = (const char *)sqlite3_column_text(st, 1);
+                if (hash && primary && strlen(hash) < outlen && strlen(primary) < canonlen) {
+                    memcpy(out, hash, strlen(hash) + 1);
+                    memcpy(canonical, primary, strlen(primary) + 1);
+                    rc = 1;
+                }
             }
         }
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != 0 || id == STMT_HASH_ALIAS)
+            break;
     }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
     free(lower);
     return rc;
 }
@@ -488,7 +679,7 @@ static int sqlite_find_domain(void *impl, const char *domain, char **organisatio
     dir_lowercase(lower);
     int rc = -1;
     sqlite3_stmt *st = ds->stmt[STMT_DOMAIN];
-    pthread_mutex_lock(&ds->lock);
+    ds_lock(ds);
     if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)
@@ -498,7 +689,7 @@ static int sqlite_find_domain(void *impl, const char *domain, char **organisatio
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
     free(lower);
     return rc;
 }
@@ -513,7 +704,7 @@ int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char
     dir_lowercase(lower);
     int rc = -1;
     sqlite3_stmt *st = ds->stmt[STMT_ORGANISATION];
-    pthread_mutex_lock(&ds->lock);
+    ds_lock(ds);
     if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE)
@@ -524,7 +715,7 @@ int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
     free(lower);
     if (rc < 0) {
         free(*name);
@@ -543,7 +734,7 @@ static int sqlite_find_pod_url(void *impl, const char *domain, char *out, size_t
     dir_lowercase(lower);
     int rc = -1;
     sqlite3_stmt *st = ds->stmt[STMT_POD];
-    pthread_mutex_lock(&ds->lock);
+    ds_lock(ds);
     if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
         int step = sqlite3_step(st);
         if (step == SQLITE_DONE) {
@@ -558,7 +749,29 @@ static int sqlite_find_pod_url(void *impl, const char *domain, char *out, size_t
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    pthread_mutex_unlock(&ds->lock);
+    ds_unlock(ds);
+    free(lower);
+    return rc;
+}
+
+static int sqlite_is_delegate(void *impl, const char *mailbox, const char *delegate)
+{
+    struct dir_sqlite *ds = impl;
+    char *lower = strdup(delegate);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[STMT_DELEGATE];
+    ds_lock(ds);
+    if (sqlite3_bind_text(st, 1, mailbox, -1, SQLITE_STATIC) == SQLITE_OK &&
+        sqlite3_bind_text(st, 2, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        rc = step == SQLITE_ROW ? 1 : step == SQLITE_DONE ? 0 : -1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    ds_unlock(ds);
     free(lower);
     return rc;
 }
@@ -577,4 +790,7 @@ const struct directory_ops dir_sqlite_ops = {
     .password_hash = sqlite_password_hash,
     .find_pod_url = sqlite_find_pod_url,
     .find_domain = sqlite_find_domain,
+    .is_delegate = sqlite_is_delegate,
+    .read_begin = sqlite_read_begin,
+    .read_end = sqlite_read_end,
 };

@@ -3,8 +3,11 @@
  * autodiscoverctl also uses dir_sqlite_db() to write (dir_admin.c).
  *
  * Threads: one connection per handle, serialised by a mutex held only for the duration of
- * one lookup (microseconds). The expensive step of a request, yescrypt, runs outside the
- * lock, so a pool of connections would buy little; measure before changing it.
+ * one lookup (microseconds), or of the lookups of one request between
+ * dir_sqlite_read_begin and dir_sqlite_read_end (one read transaction instead of one per
+ * statement). The expensive step of a request, yescrypt, runs outside the lock, so a pool
+ * of connections would buy little; measure before changing it. Each organisation's
+ * Protocol sections are cached until PRAGMA data_version says the file changed.
  */
 #ifndef AD_DAEMON_DIR_SQLITE_H
 #define AD_DAEMON_DIR_SQLITE_H
@@ -15,7 +18,7 @@
 
 #include "directory.h"
 
-#define DIR_SCHEMA_VERSION 3
+#define DIR_SCHEMA_VERSION 4
 
 struct dir_sqlite;
 
@@ -25,6 +28,12 @@ extern const struct directory_ops dir_sqlite_ops;
 struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, size_t errlen);
 void dir_sqlite_close(struct dir_sqlite *ds);
 sqlite3 *dir_sqlite_db(struct dir_sqlite *ds);
+/*
+ * The calling thread's next lookups on ds share one read transaction, opened at the first
+ * of them and closed (with the lock it holds) by dir_sqlite_read_end. Never across a wait.
+ */
+void dir_sqlite_read_begin(struct dir_sqlite *ds);
+void dir_sqlite_read_end(struct dir_sqlite *ds);
 
 /*
  * The organisation owning domain (any case) and its deployment GUID, for backends that

@@ -114,6 +114,16 @@ bool dir_mailbox_answers_to(const struct dir_mailbox *mb, const char *address)
     return false;
 }
 
+int directory_may_read(struct directory *dir, const struct dir_mailbox *mb,
+                       const char *auth_address)
+{
+    if (dir_mailbox_answers_to(mb, auth_address))
+        return 1;
+    if (!mb->address || !auth_address || !dir->ops->is_delegate)
+        return 0;
+    return dir->ops->is_delegate(dir->impl, mb->address, auth_address);
+}
+
 int directory_find_pod_url(struct directory *dir, const char *address, char *out, size_t outlen)
 {
     const char *at = strrchr(address, '@');
@@ -197,4 +207,16 @@ int directory_ping(struct directory *dir)
     int rc = directory_find_domain(dir, "healthz.invalid", &organisation);
     free(organisation);
     return rc < 0 ? -1 : 0;
+}
+
+void directory_read_begin(struct directory *dir)
+{
+    if (dir->ops->read_begin)
+        dir->ops->read_begin(dir->impl);
+}
+
+void directory_read_end(struct directory *dir)
+{
+    if (dir->ops->read_end)
+        dir->ops->read_end(dir->impl);
 }

@@ -48,6 +48,11 @@ struct directory_ops {
     int (*verify_password)(void *impl, const char *stamp, const char *password);
     /* 0 healthy, -1 not (GET /healthz); NULL: a read of the domains. */
     int (*ping)(void *impl);
+    /* 1 when delegate (a primary address) may read mailbox's settings; NULL: none can. */
+    int (*is_delegate)(void *impl, const char *mailbox, const char *delegate);
+    /* The calling thread's lookups until read_end share one read transaction; may be NULL. */
+    void (*read_begin)(void *impl);
+    void (*read_end)(void *impl);
 };
 
 /* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
@@ -71,6 +76,13 @@ int directory_find_mailbox_by_legacy_dn(struct directory *dir, const char *legac
 void dir_mailbox_free(struct dir_mailbox *mb);
 /* true when address (any case) is mb's primary address or one of its aliases. */
 bool dir_mailbox_answers_to(const struct dir_mailbox *mb, const char *address);
+/*
+ * Whether the user authenticated as auth_address (a primary address) may read mb's
+ * settings: mb answers to it, or it is one of mb's delegates (autodiscoverctl mailbox
+ * delegate, Exchange's FullAccess). 1 yes, 0 no, -1 error.
+ */
+int directory_may_read(struct directory *dir, const struct dir_mailbox *mb,
+                       const char *auth_address);
 
 /*
  * Router: the Autodiscover URL of the pod serving the tenant that owns address's domain,
@@ -116,6 +128,14 @@ int directory_verify_password_cached(struct directory *dir, struct cred_cache *c
 
 /* 0 when the directory answers a lookup, -1 when it fails (for GET /healthz). */
 int directory_ping(struct directory *dir);
+
+/*
+ * The lookups of one request (between these two, on the calling thread) see one snapshot
+ * and cost one read transaction (SQLite). Nothing that waits (yescrypt, a network read)
+ * may run between them: the backend's lock is held from the first lookup to the end.
+ */
+void directory_read_begin(struct directory *dir);
+void directory_read_end(struct directory *dir);
 
 /* Lower-cases ASCII letters in place (addresses and domains are stored lower-case). */
 void dir_lowercase(char *s);

@@ -67,9 +67,10 @@ int mobilesync_handle(struct directory *dir, const char *auth_address, const cha
         code = POX_ERR_INTERNAL;
     if (code == 0) {
         int found = directory_find_mailbox(dir, req.email, &mb);
-        if (found < 0)
+        int may = found == 1 ? directory_may_read(dir, &mb, auth_address) : 0;
+        if (found < 0 || may < 0)
             code = POX_ERR_INTERNAL;
-        else if (found == 0 || !dir_mailbox_answers_to(&mb, auth_address))
+        else if (found == 0 || !may)
             code = pox_set_str(&resp.email, req.email) |
                            action_error(&resp, "The e-mail address cannot be found.")
                        ? POX_ERR_INTERNAL

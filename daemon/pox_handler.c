@@ -81,7 +81,7 @@ static int answer_request(struct directory *dir, const char *auth_address, const
     }
     int code = 0;
     struct dir_mailbox mb = {0};
-    int found = 0;
+    int found = 0, may = 0;
     if (!req.response_schema || strcmp(req.response_schema, POX_NS_OUTLOOK_RESPONSE) != 0)
         code = POX_ERR_NO_PROVIDER;
     else if (req.legacy_dn) /* LegacyDN wins over EMailAddress (§2.1) */
@@ -94,9 +94,12 @@ static int answer_request(struct directory *dir, const char *auth_address, const
         if (found < 0) {
             log_warnx("directory lookup failed");
             code = POX_ERR_INTERNAL;
-        } else if (found == 0 || !dir_mailbox_answers_to(&mb, auth_address)) {
+        } else if (found == 0 || (may = directory_may_read(dir, &mb, auth_address)) == 0) {
             /* Unknown, or someone else's: the same answer, so addresses cannot be probed. */
             code = POX_ERR_UNKNOWN_ADDRESS;
+        } else if (may < 0) {
+            log_warnx("directory lookup failed");
+            code = POX_ERR_INTERNAL;
         } else if (build_answer(dir, &mb, caps, resp) < 0) {
             log_warnx("cannot build the answer for %s", mb.address);
             code = POX_ERR_INTERNAL;

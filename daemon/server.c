@@ -2,9 +2,11 @@
  * server: libmicrohttpd glue. Routing, authentication and the POX answer are decided in
  * http_route.c, http_auth.c and pox_handler.c; this file moves bytes and records requests.
  *
- * Request life: the first call of the access handler (headers complete) routes, checks the
+ * Request life: once the headers are complete the access handler routes, checks the
  * method and authenticates, and answers at once when it can (404, 405, 401, 413 from
- * Content-Length) so nothing is buffered for a request that will be refused. A POST that
+ * Content-Length) so nothing is buffered for a request that will be refused. That happens
+ * on the first call for a request announcing a body, and on the second for one without
+ * (an answer queued on the first call closes the connection in libmicrohttpd). A POST that
  * passes is read into a buffer capped at max-body; past the cap the rest is discarded and
  * the answer is 413. The completion callback writes the access log line.
  */
@@ -49,10 +51,14 @@
 /*
  * TLS 1.2 and 1.3 only, AEAD ciphers with forward secrecy only; the server's order wins.
  * (GnuTLS priority syntax; TLS 1.3 suites are all AEAD and unaffected by the KX list.)
+ * X25519 first: GnuTLS's NORMAL puts P-256 first, and nettle's P-256 multiplication costs
+ * about a third of a handshake (doc/performance.md §3); P-256 and P-384 stay for clients
+ * without X25519.
  */
 #define TLS_PRIORITIES                                                                             \
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"            \
-    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:%SERVER_PRECEDENCE"
+    "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-RSA:+ECDHE-ECDSA:"                            \
+    "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:%SERVER_PRECEDENCE"
 
 #define LISTEN_BACKLOG 128
 #define MAX_POOL_THREADS 16u
@@ -101,6 +107,7 @@ struct request {
     size_t bytes_out;
     bool answered;
     bool too_big;
+    bool deferred; /* no body: decided on the second call, so the connection stays open */
     struct adbuf body;
 };
 
@@ -295,8 +302,10 @@ static enum MHD_Result answer_pox(struct MHD_Connection *conn, struct request *r
     pox_client_caps_parse(
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ClientCanHandle"),
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-MapiHttpCapability"), &caps);
+    directory_read_begin(req->srv->dir); /* one read transaction for the answer's lookups */
     int status = pox_handle_caps(req->srv->dir, req->user, req->body.data ? req->body.data : "",
                                  req->body.len, &caps, &out);
+    directory_read_end(req->srv->dir);
     adbuf_free(&req->body);
     if (status != 200) {
         adbuf_free(&out);
@@ -309,8 +318,10 @@ static enum MHD_Result answer_soap(struct MHD_Connection *conn, struct request *
 {
     struct adbuf out;
     adbuf_init(&out, XMLSAFE_RESPONSE_MAX_BYTES);
+    directory_read_begin(req->srv->dir);
     int status = soap_handle(req->srv->dir, req->user, req->body.data ? req->body.data : "",
                              req->body.len, &out);
+    directory_read_end(req->srv->dir);
     adbuf_free(&req->body);
     if (out.len == 0) {
         adbuf_free(&out);
@@ -337,7 +348,9 @@ static enum MHD_Result answer_v2json(struct MHD_Connection *conn, struct request
     }
     adbuf_init(&out, 64 * 1024);
     char *location = NULL;
+    directory_read_begin(req->srv->dir);
     int status = handle(req->srv->dir, req->path, query.data ? query.data : "", &out, &location);
+    directory_read_end(req->srv->dir);
     adbuf_free(&query);
     enum MHD_Result rc;
     if (status == 500 && out.len == 0)
@@ -649,7 +662,23 @@ static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn, co
         if (!(req = request_new(sl, conn, url, method)))
             return MHD_NO;
         *con_cls = req;
+        /*
+         * libmicrohttpd 0.9.75 closes the connection after a response queued on the first
+         * call. A request without a body is therefore decided on the second call (which
+         * comes at once), so its answer keeps the connection open; a request announcing a
+         * body is still refused on the first call, before the body is read.
+         */
+        if (!announces_body(conn)) {
+            req->deferred = true;
+            return MHD_YES;
+        }
         return begin_request(conn, req);
+    }
+    if (req->deferred) {
+        req->deferred = false;
+        enum MHD_Result rc = begin_request(conn, req);
+        if (rc != MHD_YES || req->answered)
+            return rc;
     }
     if (*upload_data_size > 0) {
         /* Past the cap (or after an early answer) the rest is read and dropped. */

@@ -33,11 +33,11 @@ static int answer_user(struct directory *dir, const char *auth_address, const ch
     struct dir_mailbox mb = {0};
     struct pox_response org = {0};
     int found = directory_find_mailbox(dir, mailbox, &mb);
-    int rc = 0;
+    int rc = 0, may = 0;
     struct soap_identity_response *r = NULL;
-    if (found < 0) {
+    if (found < 0 || (found == 1 && (may = directory_may_read(dir, &mb, auth_address)) < 0)) {
         rc = -1;
-    } else if (found == 0 || !dir_mailbox_answers_to(&mb, auth_address)) {
+    } else if (found == 0 || may == 0) {
         /* Unknown, or someone else's: one answer, so addresses cannot be probed. */
         rc = soap_response_add(resp, "InvalidUser", "Invalid user.") ? 0 : -1;
     } else if (mb.target_address) {

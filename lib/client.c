@@ -316,6 +316,14 @@ ad_code ad_client_set_sequential(ad_client *c, int on)
     return AD_OK;
 }
 
+ad_code ad_client_set_pre_auth(ad_client *c, int on)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    c->pre_auth = on != 0;
+    return AD_OK;
+}
+
 ad_code ad_client_set_stagger_ms(ad_client *c, long stagger_ms)
 {
     if (!c || stagger_ms < 0 || stagger_ms > CLIENT_MAX_STAGGER_MS)

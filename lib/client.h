@@ -52,6 +52,7 @@ struct ad_client {
     char *o365_url;
     /* Parallel probing (schedule.c). */
     bool sequential; /* one attempt at a time, as Outlook does */
+    bool pre_auth;   /* credentials on the first POST to a trusted host (--pre-auth) */
     long stagger_ms;
     /* Protocols and callbacks (client_protocols.c). */
     ad_protocol protocol;

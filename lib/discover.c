@@ -229,6 +229,8 @@ static int attempt(struct discovery *d, const struct candidate *cand, bool with_
             break;
         verdict_amend(v, STEP_RETRY_AFTER_TIMEOUT, "retry %d of %d", tries + 1, c->retries);
         rc = journey_add_step(d, cand, cand->url, 0, f.resp.elapsed_ms, auth, v);
+        if (rc == 0)
+            rc = result_step_set_http(result_last_step(d->result), &f.resp);
         http_response_free(&f.resp);
         if (rc < 0)
             return -1;
@@ -241,6 +243,9 @@ static int attempt(struct discovery *d, const struct candidate *cand, bool with_
     schedule_annotate(&f, v);
     if (rc == 0)
         rc = journey_add_step(d, cand, cand->url, (int)resp->status, resp->elapsed_ms, auth, v);
+    /* The step's TLS outcome and the schemes a 401 offered (never a header's value). */
+    if (rc == 0)
+        rc = result_step_set_http(result_last_step(d->result), resp);
     http_response_free(&f.resp);
     return rc;
 }
@@ -287,6 +292,22 @@ static int prepare_soap(struct discovery *d, const struct candidate *cand, struc
                : 1;
 }
 
+/*
+ * --pre-auth: credentials on the first POST, only to a host the user trusts without being
+ * asked (its own registrable domain, an allowed host, or a source that is already trusted:
+ * SCP, the cache, the o365 URL), and never along a chain that went through a consent host.
+ */
+static bool pre_auth_allowed(const struct discovery *d, const struct candidate *cand)
+{
+    const ad_client *c = d->client;
+    if (!c->pre_auth || cand->untrusted || !journey_password(d))
+        return false;
+    if (cand->method == AD_METHOD_SCP || cand->method == AD_METHOD_LASTKNOWN ||
+        cand->method == AD_METHOD_O365)
+        return true;
+    return trust_consent_settled(c->psl, &c->allowed_hosts, d->addr.domain, cand->host);
+}
+
 /* The POST (and its retry with credentials) of a candidate not tried yet in this pass. */
 static int post_once(struct discovery *d, struct candidate *cand, struct answer *answer,
                      struct verdict *v, bool *skipped)
@@ -298,9 +319,10 @@ static int post_once(struct discovery *d, struct candidate *cand, struct answer 
     if (string_set_add(&d->visited_urls, cand->url) < 0 ||
         string_set_add(&d->chain_urls, cand->url) < 0)
         return -1;
-    if (attempt(d, cand, false, answer, v) < 0)
+    bool pre = pre_auth_allowed(d, cand);
+    if (attempt(d, cand, pre, answer, v) < 0)
         return -1;
-    if (v->outcome == OUTCOME_NEEDS_AUTH && attempt(d, cand, true, answer, v) < 0)
+    if (!pre && v->outcome == OUTCOME_NEEDS_AUTH && attempt(d, cand, true, answer, v) < 0)
         return -1;
     return 0;
 }

@@ -11,6 +11,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/ssl.h>
+
 #include "autodiscover/autodiscover.h"
 #include "xmlsafe.h"
 
@@ -46,8 +48,25 @@ static long ms_since(const struct timespec *start)
     return (long)((now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000);
 }
 
+void http_tls_free(struct http_tls *tls)
+{
+    free(tls->version);
+    free(tls->cipher);
+    free(tls->subject);
+    free(tls->issuer);
+    free(tls->not_before);
+    free(tls->not_after);
+    for (size_t i = 0; i < tls->nnames; i++)
+        free(tls->names[i]);
+    free(tls->names);
+    free(tls->error);
+    memset(tls, 0, sizeof *tls);
+}
+
 void http_response_free(struct http_response *resp)
 {
+    http_tls_free(&resp->tls);
+    free(resp->auth_offered);
     free(resp->detail);
     free(resp->location);
     adbuf_free(&resp->body);
@@ -94,6 +113,42 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userp)
     return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
 }
 
+/* A copy of the first len bytes of s at most, cut at a character boundary; NULL on OOM. */
+static char *dup_bounded(const char *s, size_t len)
+{
+    size_t n = strnlen(s, len);
+    if (s[n] != '\0')
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--; /* do not split a UTF-8 sequence */
+    return strndup(s, n);
+}
+
+/*
+ * Headers arrive once the connection (TLS included) is up: the moment to read the session's
+ * version and cipher, while libcurl's TLS session is surely alive.
+ */
+static size_t on_header(char *data, size_t size, size_t nmemb, void *userp)
+{
+    (void)data;
+    struct http_transfer *t = userp;
+    if (t->tls && !t->resp.tls.version && !t->nomem) {
+        struct curl_tlssessioninfo *info = NULL;
+        if (curl_easy_getinfo(t->easy, CURLINFO_TLS_SSL_PTR, &info) == CURLE_OK && info &&
+            info->backend == CURLSSLBACKEND_OPENSSL && info->internals) {
+            SSL *ssl = info->internals;
+            const char *version = SSL_get_version(ssl);
+            const SSL_CIPHER *cipher = SSL_get_current_cipher(ssl);
+            const char *cipher_name = cipher ? SSL_CIPHER_get_name(cipher) : NULL;
+            if (version && !(t->resp.tls.version = dup_bounded(version, HTTP_TLS_MAX_TEXT)))
+                t->nomem = true;
+            if (cipher_name &&
+                !(t->resp.tls.cipher = dup_bounded(cipher_name, HTTP_TLS_MAX_TEXT)))
+                t->nomem = true;
+        }
+    }
+    return size * nmemb;
+}
+
 static char *host_of(const char *url)
 {
     CURLU *u = curl_url();
@@ -138,6 +193,11 @@ static CURLcode configure_easy(struct http_transfer *t, const struct http_option
     SET(CURLOPT_WRITEDATA, t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_PRIVATE, t);
+    if (!req->http_probe) {
+        SET(CURLOPT_CERTINFO, 1L); /* the chain, kept even when the host name check fails */
+        SET(CURLOPT_HEADERFUNCTION, on_header);
+        SET(CURLOPT_HEADERDATA, t);
+    }
     if (req->http_probe)
         SET(CURLOPT_HTTPGET, 1L);
     else if (req->body) {
@@ -263,6 +323,180 @@ static bool offers_scheme(CURL *easy, const char *scheme)
     return false;
 }
 
+static bool is_tchar(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+#define AUTH_MAX_SCHEMES 8
+#define AUTH_MAX_SCHEME_LEN 32
+
+/* Appends scheme (len bytes) to out unless already there (case-insensitive). */
+static void add_scheme(char *out, size_t outsize, size_t *count, const char *scheme, size_t len)
+{
+    if (len == 0 || len > AUTH_MAX_SCHEME_LEN || *count >= AUTH_MAX_SCHEMES)
+        return;
+    for (const char *p = out; *p;) {
+        size_t n = strcspn(p, ",");
+        if (n == len && strncasecmp(p, scheme, len) == 0)
+            return;
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    size_t used = strlen(out);
+    snprintf(out + used, outsize - used, "%s%.*s", used ? ", " : "", (int)len, scheme);
+    (*count)++;
+}
+
+/*
+ * The scheme names of every WWW-Authenticate challenge, "Negotiate, Basic". A challenge list
+ * mixes schemes and their parameters, all comma separated: a scheme is the token that starts
+ * an element and is not followed by "=" (which makes it a parameter); token68 data follows a
+ * scheme after a space, quoted strings may hold commas. Nothing but scheme names is kept.
+ */
+static char *auth_schemes(CURL *easy)
+{
+    char out[AUTH_MAX_SCHEMES * (AUTH_MAX_SCHEME_LEN + 2) + 1] = "";
+    size_t count = 0, index = 0, amount = 1;
+    struct curl_header *h = NULL;
+    while (index < amount &&
+           curl_easy_header(easy, "WWW-Authenticate", index, CURLH_HEADER, -1, &h) == CURLHE_OK) {
+        amount = h->amount;
+        const char *p = h->value;
+        while (*p) {
+            while (*p == ' ' || *p == '\t' || *p == ',')
+                p++;
+            const char *token = p;
+            while (is_tchar(*p))
+                p++;
+            size_t len = (size_t)(p - token);
+            const char *q = p;
+            while (*q == ' ' || *q == '\t')
+                q++;
+            if (len && *q != '=')
+                add_scheme(out, sizeof out, &count, token, len);
+            /* To the next element: past quoted strings, up to a comma. */
+            bool quoted = false;
+            while (*p && (quoted || *p != ',')) {
+                if (*p == '\\' && quoted && p[1])
+                    p++;
+                else if (*p == '"')
+                    quoted = !quoted;
+                p++;
+            }
+        }
+        index++;
+    }
+    return out[0] ? strdup(out) : NULL;
+}
+
+/* "Nov 21 17:00:00 2026 GMT" (OpenSSL's ASN1_TIME_print) as ISO 8601, else the text. */
+static char *cert_date(const char *text)
+{
+    struct tm tm = {0};
+    const char *end = strptime(text, "%b %d %H:%M:%S %Y GMT", &tm);
+    char iso[32];
+    if (end && *end == '\0' &&
+        strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm) > 0)
+        return strdup(iso);
+    return dup_bounded(text, HTTP_TLS_MAX_TEXT);
+}
+
+/* Keeps value in *slot (bounded) unless already set. -1 on OOM. */
+static int keep_text(char **slot, const char *value)
+{
+    if (*slot)
+        return 0;
+    *slot = dup_bounded(value, HTTP_TLS_MAX_TEXT);
+    return *slot ? 0 : -1;
+}
+
+/* "DNS:a, DNS:b, IP Address:10.0.0.1": the DNS names, at most HTTP_TLS_MAX_NAMES. */
+static int cert_names(struct http_tls *tls, const char *san)
+{
+    const char *p = san;
+    while (*p && tls->nnames < HTTP_TLS_MAX_NAMES) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = strcspn(p, ",");
+        if (n > 4 && strncmp(p, "DNS:", 4) == 0) {
+            if (!tls->names &&
+                !(tls->names = calloc(HTTP_TLS_MAX_NAMES, sizeof *tls->names)))
+                return -1;
+            size_t len = n - 4 < HTTP_TLS_MAX_TEXT ? n - 4 : HTTP_TLS_MAX_TEXT;
+            char *name = strndup(p + 4, len);
+            if (!name)
+                return -1;
+            tls->names[tls->nnames++] = name;
+        }
+        p += n;
+    }
+    return 0;
+}
+
+/* The server certificate (the first of the chain libcurl gathered). -1 on OOM. */
+static int cert_details(CURL *easy, struct http_tls *tls)
+{
+    struct curl_certinfo *ci = NULL;
+    if (curl_easy_getinfo(easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci ||
+        ci->num_of_certs < 1)
+        return 0;
+    int rc = 0;
+    for (struct curl_slist *l = ci->certinfo[0]; l && rc == 0; l = l->next) {
+        const char *colon = strchr(l->data, ':');
+        if (!colon)
+            continue;
+        size_t klen = (size_t)(colon - l->data);
+        const char *value = colon + 1;
+#define KEY(k) (klen == sizeof(k) - 1 && strncmp(l->data, k, klen) == 0)
+        if (KEY("Subject"))
+            rc = keep_text(&tls->subject, value);
+        else if (KEY("Issuer"))
+            rc = keep_text(&tls->issuer, value);
+        else if (KEY("Start date") && !tls->not_before)
+            rc = (tls->not_before = cert_date(value)) ? 0 : -1;
+        else if (KEY("Expire date") && !tls->not_after)
+            rc = (tls->not_after = cert_date(value)) ? 0 : -1;
+        else if (KEY("X509v3 Subject Alternative Name") && !tls->names)
+            rc = cert_names(tls, value);
+#undef KEY
+    }
+    return rc;
+}
+
+/*
+ * The TLS outcome of an https transfer, whatever became of it: what libcurl saw of the
+ * certificate, the session, whether it validated and, when not, why. -1 on OOM.
+ */
+static int finish_tls(struct http_transfer *t)
+{
+    struct http_response *r = &t->resp;
+    struct http_tls *tls = &r->tls;
+    if (!t->tls)
+        return 0;
+    if (cert_details(t->easy, tls) < 0)
+        return -1;
+    bool handshake = tls->version != NULL;
+    bool failed_tls = r->outcome == HTTP_FAIL_TLS;
+    if (!handshake && !failed_tls && !tls->subject)
+        return 0; /* no TLS happened: no connection, no name, a timeout before the handshake */
+    tls->present = true;
+    long verify = -1;
+    curl_easy_getinfo(t->easy, CURLINFO_SSL_VERIFYRESULT, &verify);
+    /* Peer and host verification are on: a finished handshake means both passed. */
+    tls->verified = !failed_tls && handshake && verify == 0;
+    if (failed_tls && r->detail) {
+        const char *e = r->detail;
+        if (strncmp(e, "TLS: ", 5) == 0)
+            e += 5;
+        if (!(tls->error = dup_bounded(e, HTTP_TLS_MAX_TEXT)))
+            return -1;
+    }
+    return 0;
+}
+
 /* The EWS Managed API's capability headers: any of them present and not "False". */
 static bool soap_capable(CURL *easy)
 {
@@ -297,6 +531,7 @@ static void finish_answer(struct http_transfer *t)
         r->offers_basic = offers_scheme(t->easy, "basic");
         r->offers_strong =
             offers_scheme(t->easy, "negotiate") || offers_scheme(t->easy, "ntlm");
+        r->auth_offered = auth_schemes(t->easy); /* NULL too when out of memory: no harm */
     }
 }
 
@@ -381,6 +616,8 @@ static void finish_transfer(struct http_transfer *t, CURLcode rc)
     if (rc == CURLE_OK) {
         t->resp.outcome = HTTP_DONE;
         finish_answer(t);
+        if (finish_tls(t) < 0 || t->nomem)
+            t->resp.outcome = HTTP_FAIL_NOMEM;
         return;
     }
     char *detail = NULL;
@@ -388,6 +625,8 @@ static void finish_transfer(struct http_transfer *t, CURLcode rc)
     t->resp.detail = t->resp.outcome == HTTP_FAIL_NOMEM ? NULL : detail;
     if (t->resp.outcome == HTTP_FAIL_NOMEM)
         free(detail);
+    else if (finish_tls(t) < 0)
+        t->resp.outcome = HTTP_FAIL_NOMEM;
     /* A transfer that failed mid-way leaves a partial body nobody should parse. */
     adbuf_reset(&t->resp.body);
 }

@@ -53,6 +53,31 @@ struct http_request {
     bool http_probe;
 };
 
+/* Bounds of what a step keeps of a certificate (http_tls). */
+#define HTTP_TLS_MAX_NAMES 32
+#define HTTP_TLS_MAX_TEXT 256
+
+/*
+ * The TLS outcome of an https transfer, from libcurl's certificate information (the server's
+ * certificate, the first of the chain) and the session. Strings are NULL when unknown, and
+ * cut at HTTP_TLS_MAX_TEXT bytes; names holds at most HTTP_TLS_MAX_NAMES DNS names.
+ */
+struct http_tls {
+    bool present;   /* an https transfer: the rest means something */
+    bool verified;  /* chain and host name validated */
+    char *version;  /* "TLSv1.3" (known once the handshake completed) */
+    char *cipher;   /* "TLS_AES_256_GCM_SHA384" */
+    char *subject;  /* "CN = autodiscover.contoso.test" as libcurl prints it */
+    char *issuer;
+    char *not_before; /* "2026-11-21T17:00:00Z" (or libcurl's text when it does not parse) */
+    char *not_after;
+    char **names;   /* subjectAltName DNS names */
+    size_t nnames;
+    char *error;    /* why the TLS check failed, or NULL */
+};
+
+void http_tls_free(struct http_tls *tls);
+
 struct http_response {
     enum http_outcome outcome;
     char *detail;        /* one line on a failure ("Connection refused"), else NULL */
@@ -64,6 +89,12 @@ struct http_response {
     bool verified_https; /* the answer came over https from a validated certificate */
     bool soap_enabled;   /* X-SOAP-Enabled, X-WSSecurity-Enabled or X-OAuth-Enabled: True */
     long elapsed_ms;
+    struct http_tls tls; /* https transfers (tls.present) */
+    /*
+     * A 401's WWW-Authenticate scheme names in order, de-duplicated, comma separated
+     * ("Negotiate, Basic"); never a parameter. NULL when none.
+     */
+    char *auth_offered;
 };
 
 void http_response_free(struct http_response *resp);

@@ -4,7 +4,8 @@
  *               "protocols", "from_cache", "redirects", "protocol", "settings",
  *               "setting_errors"}, "steps": [{"method", "url",
  *               "status", "code", "elapsed_ms", "auth", "decision", "reason", "email", "hop",
- *               "redirected_from", and for DNS steps "query" and "answers"}, ...]}
+ *               "redirected_from", and for DNS steps "query" and "answers"; "tls" for
+ *               https steps where TLS happened, "auth_offered" for a 401 naming schemes}, ...]}
  * Absent values are null. Only what ad_result holds is written, and it never holds a secret.
  */
 #include <jansson.h>
@@ -159,6 +160,58 @@ static json_t *answers_json(const struct result_step *s)
     return list;
 }
 
+static json_t *tls_names_json(const struct http_tls *t)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < t->nnames; i++) {
+        if (json_array_append_new(list, string_or_null(t->names[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+/*
+ * The TLS outcome: {"verified", "version", "cipher", "subject", "issuer", "names",
+ * "not_before", "not_after", "error"}; unknown values are null.
+ */
+static json_t *tls_json(const struct http_tls *t)
+{
+    json_t *tls = json_object();
+    if (!tls || set(tls, "verified", json_boolean(t->verified)) < 0 ||
+        set(tls, "version", string_or_null(t->version)) < 0 ||
+        set(tls, "cipher", string_or_null(t->cipher)) < 0 ||
+        set(tls, "subject", string_or_null(t->subject)) < 0 ||
+        set(tls, "issuer", string_or_null(t->issuer)) < 0 ||
+        set(tls, "names", tls_names_json(t)) < 0 ||
+        set(tls, "not_before", string_or_null(t->not_before)) < 0 ||
+        set(tls, "not_after", string_or_null(t->not_after)) < 0 ||
+        set(tls, "error", string_or_null(t->error)) < 0) {
+        json_decref(tls);
+        return NULL;
+    }
+    return tls;
+}
+
+/* "Negotiate, Basic" as ["Negotiate", "Basic"]. */
+static json_t *auth_offered_json(const char *offered)
+{
+    json_t *list = json_array();
+    for (const char *p = offered; list && *p;) {
+        size_t n = strcspn(p, ",");
+        json_t *name = json_stringn(p, n);
+        if (json_array_append_new(list, name) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+        p += n;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return list;
+}
+
 static json_t *step_json(const struct result_step *s)
 {
     json_t *step = json_object();
@@ -174,7 +227,9 @@ static json_t *step_json(const struct result_step *s)
         set(step, "hop", json_integer(s->hop)) < 0 ||
         set(step, "redirected_from", string_or_null(s->redirected_from)) < 0 ||
         (s->query && set(step, "query", json_string(s->query)) < 0) ||
-        (s->query && set(step, "answers", answers_json(s)) < 0)) {
+        (s->query && set(step, "answers", answers_json(s)) < 0) ||
+        (s->tls.present && set(step, "tls", tls_json(&s->tls)) < 0) ||
+        (s->auth_offered && set(step, "auth_offered", auth_offered_json(s->auth_offered)) < 0)) {
         json_decref(step);
         return NULL;
     }

@@ -159,6 +159,77 @@ int result_step_add_answer(struct result_step *s, const char *answer)
     return 0;
 }
 
+static int copy_opt(char **dst, const char *src)
+{
+    *dst = src ? strdup(src) : NULL;
+    return src && !*dst ? -1 : 0;
+}
+
+static int tls_copy(struct http_tls *dst, const struct http_tls *src)
+{
+    memset(dst, 0, sizeof *dst);
+    dst->present = src->present;
+    dst->verified = src->verified;
+    if (copy_opt(&dst->version, src->version) < 0 || copy_opt(&dst->cipher, src->cipher) < 0 ||
+        copy_opt(&dst->subject, src->subject) < 0 || copy_opt(&dst->issuer, src->issuer) < 0 ||
+        copy_opt(&dst->not_before, src->not_before) < 0 ||
+        copy_opt(&dst->not_after, src->not_after) < 0 || copy_opt(&dst->error, src->error) < 0)
+        goto fail;
+    size_t n = src->nnames < HTTP_TLS_MAX_NAMES ? src->nnames : HTTP_TLS_MAX_NAMES;
+    if (n && !(dst->names = calloc(n, sizeof *dst->names)))
+        goto fail;
+    for (size_t i = 0; i < n; i++) {
+        if (!(dst->names[i] = strdup(src->names[i])))
+            goto fail;
+        dst->nnames++;
+    }
+    return 0;
+fail:
+    http_tls_free(dst);
+    return -1;
+}
+
+int result_step_set_http(struct result_step *s, const struct http_response *resp)
+{
+    struct http_tls tls;
+    char *offered = NULL;
+    if (tls_copy(&tls, &resp->tls) < 0)
+        return -1;
+    if (copy_opt(&offered, resp->auth_offered) < 0) {
+        http_tls_free(&tls);
+        return -1;
+    }
+    http_tls_free(&s->tls);
+    free(s->auth_offered);
+    s->tls = tls;
+    s->auth_offered = offered;
+    return 0;
+}
+
+const char *result_step_tls_field(const struct result_step *s, const char *name)
+{
+    const struct http_tls *t = &s->tls;
+    if (!t->present || !name)
+        return NULL;
+    if (strcmp(name, "verified") == 0)
+        return t->verified ? "true" : "false";
+    if (strcmp(name, "version") == 0)
+        return t->version;
+    if (strcmp(name, "cipher") == 0)
+        return t->cipher;
+    if (strcmp(name, "subject") == 0)
+        return t->subject;
+    if (strcmp(name, "issuer") == 0)
+        return t->issuer;
+    if (strcmp(name, "not_before") == 0)
+        return t->not_before;
+    if (strcmp(name, "not_after") == 0)
+        return t->not_after;
+    if (strcmp(name, "error") == 0)
+        return t->error;
+    return NULL;
+}
+
 int result_set_email(struct ad_result *r, const char *email)
 {
     return replace_string(&r->email, email);
@@ -252,6 +323,8 @@ void ad_result_free(ad_result *r)
         for (size_t a = 0; a < step->nanswers; a++)
             free(step->answers[a]);
         free(step->answers);
+        http_tls_free(&step->tls);
+        free(step->auth_offered);
     }
     free(r->steps);
     if (r->has_answer)
@@ -433,6 +506,30 @@ int ad_result_step_hop(const ad_result *r, size_t index)
 {
     const struct result_step *s = step_at(r, index);
     return s ? s->hop : 0;
+}
+
+const char *ad_result_step_tls_field(const ad_result *r, size_t index, const char *name)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? result_step_tls_field(s, name) : NULL;
+}
+
+size_t ad_result_step_tls_name_count(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s && s->tls.present ? s->tls.nnames : 0;
+}
+
+const char *ad_result_step_tls_name(const ad_result *r, size_t index, size_t name)
+{
+    const struct result_step *s = step_at(r, index);
+    return s && s->tls.present && name < s->tls.nnames ? s->tls.names[name] : NULL;
+}
+
+const char *ad_result_step_auth_offered(const ad_result *r, size_t index)
+{
+    const struct result_step *s = step_at(r, index);
+    return s ? s->auth_offered : NULL;
 }
 
 int ad_result_from_cache(const ad_result *r)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "autodiscover/autodiscover.h"
+#include "http.h"
 #include "pox.h"
 
 enum step_decision {
@@ -58,6 +59,9 @@ struct result_step {
     char *query;           /* DNS steps: "_autodiscover._tcp.DOMAIN SRV" (url is NULL) */
     char **answers;        /* DNS steps: the records, "PRIO WEIGHT PORT TARGET" */
     size_t nanswers;
+    /* https steps: the TLS outcome (http.h; tls.present false when no TLS happened). */
+    struct http_tls tls;
+    char *auth_offered; /* a 401's scheme names, "Negotiate, Basic", or NULL */
 };
 
 /* A setting (SOAP UserSetting, v2 answer) or a refused one (SOAP UserSettingError). */
@@ -105,6 +109,13 @@ int result_step_set_context(struct result_step *s, const char *email, int hop, c
 /* Makes s a DNS step: url becomes NULL, query is copied. 0 or -1 (OOM). */
 int result_step_set_query(struct result_step *s, const char *query);
 int result_step_add_answer(struct result_step *s, const char *answer);
+/*
+ * Copies what a step keeps of an HTTP answer: its TLS outcome (bounded as http.h says) and
+ * the authentication schemes a 401 offered. Never a header value. 0 or -1 (OOM).
+ */
+int result_step_set_http(struct result_step *s, const struct http_response *resp);
+/* A TLS field by name ("version", "subject", ..., "verified": "true"/"false"), or NULL. */
+const char *result_step_tls_field(const struct result_step *s, const char *name);
 /* Replaces the address the result is for (after a redirectAddr). 0 or -1 (OOM). */
 int result_set_email(struct ad_result *r, const char *email);
 

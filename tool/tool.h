@@ -52,6 +52,7 @@ struct tool_options {
     long deadline_ms; /* 0: none */
     const char *o365_url;
     bool sequential;  /* one attempt at a time (Outlook's way) */
+    bool pre_auth;    /* credentials on the first POST to trusted hosts */
     long stagger_ms;  /* -1: the library's default */
     /* SCP and LDAP (doc/scp.md). */
     const char *ldap;

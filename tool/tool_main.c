@@ -87,6 +87,8 @@ static int configure_journey(ad_client *client, const struct tool_options *o)
     if (rc == AD_OK)
         rc = ad_client_set_sequential(client, o->sequential);
     if (rc == AD_OK)
+        rc = ad_client_set_pre_auth(client, o->pre_auth);
+    if (rc == AD_OK)
         rc = ad_client_prefer_local_xml(client, o->prefer_local_xml);
     if (rc == AD_OK)
         rc = ad_client_allow_basic_after_redirect(client, o->allow_basic_after_redirect);

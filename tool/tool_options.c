@@ -39,6 +39,7 @@ enum option_id {
     OPT_RETRIES,
     OPT_SEED,
     OPT_SEQUENTIAL,
+    OPT_PRE_AUTH,
     OPT_STAGGER,
     /* SCP and LDAP (doc/scp.md). */
     OPT_LDAP,
@@ -93,6 +94,8 @@ static const struct option_spec option_table[] = {
     {"no-cache", NULL, OPT_NO_CACHE, "neither read nor write the last-known-good cache"},
     {"o365-url", "URL", OPT_O365_URL, "explicit hosted endpoint, tried before the domain"},
     {"password-file", "FILE", OPT_PASSWORD_FILE, "read the password from the first line of FILE"},
+    {"pre-auth", NULL, OPT_PRE_AUTH,
+     "send credentials with the first POST to trusted hosts (default: only after a 401)"},
     {"prefer-local-xml", NULL, OPT_PREFER_LOCAL_XML, "try --local-xml first, before the network"},
     {"protocol", "NAME", OPT_PROTOCOL, "pox (default), soap, json (v2, then POX) or mobilesync"},
     {"retries", "N", OPT_RETRIES, "retries of an attempt that timed out, 0..10 (default 0)"},
@@ -262,6 +265,9 @@ static int apply_journey_option(int id, const char *arg, struct tool_options *op
         break;
     case OPT_SEQUENTIAL:
         opts->sequential = true;
+        break;
+    case OPT_PRE_AUTH:
+        opts->pre_auth = true;
         break;
     case OPT_STAGGER:
         if ((opts->stagger_ms = parse_count(arg, 0, 60000)) < 0) {

@@ -41,6 +41,26 @@ static void log_step(FILE *out, const ad_result *r, size_t i)
             with_credentials ? " (with credentials)" : "");
     fprintf(out, "    httpStatus=%d; elapsed=%ld ms; %s\n", ad_result_step_status(r, i),
             ad_result_step_elapsed_ms(r, i), ad_result_step_reason(r, i));
+    const char *verified = ad_result_step_tls_field(r, i, "verified");
+    if (verified) {
+        const char *version = ad_result_step_tls_field(r, i, "version");
+        const char *subject = ad_result_step_tls_field(r, i, "subject");
+        const char *expires = ad_result_step_tls_field(r, i, "not_after");
+        const char *error = ad_result_step_tls_field(r, i, "error");
+        /* One line: "TLS: TLSv1.3, verified, CN = host, expires 2027-01-01T00:00:00Z". */
+        fprintf(out, "    TLS: %s, %s", version ? version : "no session",
+                strcmp(verified, "true") == 0 ? "verified" : "NOT verified");
+        if (error)
+            fprintf(out, " (%s)", error);
+        if (subject)
+            fprintf(out, ", %s", subject);
+        if (expires)
+            fprintf(out, ", expires %s", expires);
+        fputc('\n', out);
+    }
+    const char *offered = ad_result_step_auth_offered(r, i);
+    if (offered)
+        fprintf(out, "    auth offered: %s\n", offered);
     if (strcmp(decision, "success") == 0)
         fprintf(out, "Autodiscover to %s succeeded (0x00000000)\n", url);
     else if (strcmp(decision, "held") == 0)

@@ -289,6 +289,34 @@ AD_EXTERN ad_code ad_client_set_ldap_credentials(ad_client *client, const char *
 /* Non-zero: StartTLS on ldap:// URIs, pointed-to directories included (fails without it). */
 AD_EXTERN ad_code ad_client_set_ldap_starttls(ad_client *client, int on);
 
+/*
+ * Non-zero: send the credentials with the first POST instead of waiting for a 401, but only to
+ * a trusted host: one of the address's registrable domain, one allowed with
+ * ad_client_allow_redirect_host(), or one from SCP, the cache or the o365 URL; never to a host
+ * reached through a consent-needing source, never over anything but validated HTTPS.
+ * Default 0: credentials only after a 401 that offers Basic.
+ */
+AD_EXTERN ad_code ad_client_set_pre_auth(ad_client *client, int on);
+
+/* --- Added in 0.1.0 with the TLS outcome of steps (append only below this line) --- */
+
+/*
+ * The TLS outcome of an https step (doc/libautodiscover.md "Steps"), by name: "verified"
+ * ("true" or "false"), "version" ("TLSv1.3"), "cipher", "subject", "issuer", "not_before",
+ * "not_after" (ISO 8601 UTC) and "error" (why validation failed). NULL when the step had no
+ * TLS (no connection, plain http, DNS) or the field is unknown; valid while the result lives.
+ */
+AD_EXTERN const char *ad_result_step_tls_field(const ad_result *result, size_t index,
+                                               const char *name);
+/* The DNS names of the server certificate's subjectAltName (at most 32). */
+AD_EXTERN size_t ad_result_step_tls_name_count(const ad_result *result, size_t index);
+AD_EXTERN const char *ad_result_step_tls_name(const ad_result *result, size_t index, size_t name);
+/*
+ * The authentication schemes a 401 offered (WWW-Authenticate scheme names only, never their
+ * parameters), "Negotiate, Basic"; NULL when the step was not a 401 or named none.
+ */
+AD_EXTERN const char *ad_result_step_auth_offered(const ad_result *result, size_t index);
+
 #ifdef __cplusplus
 }
 #endif

@@ -43,9 +43,24 @@ assert all(x["content_type"] == "text/xml; charset=utf-8" and x["body_has_email"
 assert all(x["path"] == "/autodiscover/autodiscover.xml" for x in r)
 PY
 
+# 1b. The TLS outcome of each https step and the schemes a 401 offered (additive fields).
+expect_json "$tmp/refused.json" '"tls" not in s[0] and "auth_offered" not in s[0]'
+expect_json "$tmp/refused.json" 'all(x["tls"]["verified"] is True and x["tls"]["version"] in ("TLSv1.2", "TLSv1.3") and x["tls"]["cipher"] and x["tls"]["error"] is None for x in s[1:])'
+expect_json "$tmp/refused.json" 's[1]["tls"]["subject"] == "CN = autodiscover.contoso.test" and s[1]["tls"]["issuer"] == "CN = Client Test CA"'
+expect_json "$tmp/refused.json" 's[1]["tls"]["names"] == ["autodiscover.contoso.test", "contoso.test", "*.contoso.test", "*.provider.test", "*.hoster.test", "*.fabrikam.test"]'
+expect_json "$tmp/refused.json" 'all(len(x["tls"][k]) == 20 and x["tls"][k].endswith("Z") for x in s[1:] for k in ("not_before", "not_after")) and s[1]["tls"]["not_before"] < s[1]["tls"]["not_after"]'
+expect_json "$tmp/refused.json" '"Basic" in s[1]["auth_offered"] and all(set(a) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.") for a in s[1]["auth_offered"]) and "auth_offered" not in s[2]'
+# The same in the --log lines (on stderr with --json).
+run_ad refusedlog 0 "$refused" --log --password-file "$tmp/password" bob@contoso.test
+grep -Eq '^    TLS: TLSv1\.[23], verified, CN = autodiscover\.contoso\.test, expires 20' "$tmp/refusedlog.err" || fail "no TLS line in --log"
+grep -q '^    auth offered: Basic' "$tmp/refusedlog.err" || fail "no auth offered line in --log"
+grep -qi 'realm' "$tmp/refusedlog.json" "$tmp/refusedlog.err" && fail "a challenge parameter in the output"
+
 # 2. Root answers with a certificate for another name: a TLS reason, and nothing sent there.
 run_ad wrongname 0 "$wrong" --password-file "$tmp/password" bob@contoso.test
 expect_json "$tmp/wrongname.json" 's[0]["reason"] == "TLS: certificate name does not match contoso.test" and s[0]["decision"] == "next-candidate" and s[0]["status"] == 0'
+expect_json "$tmp/wrongname.json" 's[0]["tls"]["verified"] is False and "name does not match" in s[0]["tls"]["error"] and s[0]["tls"]["subject"] == "CN = wrong-name.test" and s[0]["tls"]["names"] == ["wrong-name.test"]'
+expect_json "$tmp/wrongname.json" 's[1]["tls"]["verified"] is True'
 python3 - "$tmp/requests.log" "$wrong" <<'PY' || fail "a request reached the wrong-name server"
 import json, sys
 assert all(json.loads(l)["port"] != int(sys.argv[2]) for l in open(sys.argv[1]))
@@ -73,6 +88,8 @@ rc=0
     --password-file "$tmp/password" bob@contoso.test >"$tmp/untrusted.json" 2>/dev/null || rc=$?
 [ "$rc" = 3 ] || fail "untrusted: exit $rc, expected 3"
 expect_json "$tmp/untrusted.json" 'all(x["reason"].startswith("TLS: ") for x in s if (x["url"] or "").startswith("https:"))'
+expect_json "$tmp/untrusted.json" 'all(x["tls"]["verified"] is False and x["tls"]["error"] for x in s if x["status"] == 0 and (x["url"] or "").startswith("https:"))'
+grep -q s3cret-pw "$tmp/untrusted.json" && fail "untrusted: password in the output"
 echo "ok: untrusted"
 
 # 7. --exclude root: only the autodiscover host is tried.

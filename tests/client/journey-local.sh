@@ -123,3 +123,14 @@ rm -f "$XDG_CONFIG_HOME/autodiscover/config"
 #     ahead (--stagger), so no held settings give the silent root up before its timeout.
 run retries 0 ad --connect-to "contoso.test:443:127.0.0.1:$hang" --timeout 0.3 --retries 1 --stagger 60000 bob@contoso.test
 expect_json "$tmp/retries.json" '[x["decision"] for x in s[:2]] == ["retry-after-timeout", "next-candidate"]'
+
+# 16. --pre-auth: the credentials go with the first POST to the address's own hosts (no 401
+#     round trip), but a host reached through the port-80 probe gets none up front, even when
+#     allowed with --allow-redirect (the switcheroo guard then still decides), and the probe
+#     itself never carries them.
+run preauth 0 ad --pre-auth bob@contoso.test
+expect_json "$tmp/preauth.json" '[(x["method"], x["status"], x["decision"], x["auth"]) for x in s] == [("root", 0, "next-candidate", "basic"), ("autodiscover", 200, "success", "basic")]'
+expect_log 'len(r) == 1 and r[0]["host"] == "autodiscover.contoso.test" and r[0]["basic"] == "bob@contoso.test:s3cret-pw"'
+run preauth-probe 4 ad --pre-auth --allow-redirect ad.provider.test bob@probe.test
+expect_log 'r[0]["method"] == "GET" and all(not x["authorization"] for x in r)'
+expect_json "$tmp/preauth-probe.json" 'all(x["auth"] == "none" for x in s if x["method"] == "redirect")'

@@ -176,6 +176,35 @@ printf '<Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/
 check "mobilesync two Requests" 200 "$(status "${BOB[@]}" --data-binary @eas-two.xml "$X")"
 contains "mobilesync 600" '<ErrorCode>600</ErrorCode>' body.out
 
+# ===================== delegation (FullAccess): POX, SOAP, mobilesync =====================
+printf 'carolpw\n' > carol.pw
+ctl mailbox add carol@contoso.test --name Carol --password-file carol.pw
+printf 'davepw\n' > dave.pw
+ctl mailbox add dave@contoso.test --name Dave --password-file dave.pw
+ctl mailbox delegate add bob@contoso.test carol@contoso.test
+CAROL=(-u 'carol@contoso.test:carolpw')
+DAVE=(-u 'dave@contoso.test:davepw')
+request bob@contoso.test > pox-bob-delegated.xml
+check "POX delegate" 200 "$(status "${CAROL[@]}" --data-binary @pox-bob-delegated.xml "$X")"
+contains "POX delegate reads the mailbox's settings" '<DisplayName>Bob Example</DisplayName>' body.out
+lacks "POX delegate: no error" '<ErrorCode>' body.out
+check "POX non-delegate" 200 "$(status "${DAVE[@]}" --data-binary @pox-bob-delegated.xml "$X")"
+contains "POX non-delegate gets 500" '<ErrorCode>500</ErrorCode>' body.out
+soap_user "$S" bob@contoso.test UserDisplayName > soap-bob-delegated.xml
+check "SOAP delegate" 200 "$(status "${CAROL[@]}" --data-binary @soap-bob-delegated.xml "$S")"
+contains "SOAP delegate reads the mailbox's settings" '<Value>Bob Example</Value>' body.out
+check "SOAP non-delegate" 200 "$(status "${DAVE[@]}" --data-binary @soap-bob-delegated.xml "$S")"
+contains "SOAP non-delegate gets InvalidUser" '<ErrorCode>InvalidUser</ErrorCode>' body.out
+check "mobilesync delegate" 200 "$(status "${CAROL[@]}" --data-binary @eas-bob.xml "$X")"
+contains "mobilesync delegate reads the server" '<Url>https://mail.contoso.test/Microsoft-Server-ActiveSync</Url>' body.out
+check "mobilesync non-delegate" 200 "$(status "${DAVE[@]}" --data-binary @eas-bob.xml "$X")"
+contains "mobilesync non-delegate Status 2" '<Status>2</Status>' body.out
+check "POX delegation is one way" 200 "$(status "${BOB[@]}" --data-binary "$(request carol@contoso.test)" "$X")"
+contains "POX the delegator gets 500 for its delegate" '<ErrorCode>500</ErrorCode>' body.out
+ctl mailbox delegate remove bob@contoso.test carol@contoso.test
+check "POX after delegate remove" 200 "$(status "${CAROL[@]}" --data-binary @pox-bob-delegated.xml "$X")"
+contains "POX removed delegate gets 500 (no restart)" '<ErrorCode>500</ErrorCode>' body.out
+
 # ===================== POX conditional sections =====================
 printf '<?xml version="1.0" encoding="utf-8"?><Autodiscover xmlns="http://schemas.microsoft.com/exchange/autodiscover/outlook/requestschema/2006"><Request><EMailAddress>bob@contoso.test</EMailAddress><AcceptableResponseSchema>http://schemas.microsoft.com/exchange/autodiscover/outlook/responseschema/2006a</AcceptableResponseSchema></Request></Autodiscover>' > pox-bob.xml
 check "POX plain" 200 "$(status "${BOB[@]}" --data-binary @pox-bob.xml "$X")"

@@ -82,6 +82,7 @@ tdomain=${target#*@}
 tenant=$(info --arg a "$alice" '.migrations[] | select(.address == $a) | .tenant')
 router=$(info '.hosts[] | select(.role == "router") | .name')
 pod=$(pod_url "$tenant"); podhost=${pod#https://}; podhost=${podhost%%/*}
+pod_mbx="https://$podhost/autodiscover/$target/autodiscover.xml" # the router's 302 (http302 mode)
 marks_take
 run_client hybrid --json --no-cache --cacert "$ca" --password-file "$(password_file "$alice")" \
   --sequential --ldap "ldap://$dchost" --allow-redirect "$router" --allow-basic-after-redirect "$alice"
@@ -99,19 +100,19 @@ expect_steps "hybrid from SCP: SCP, redirectAddr, SCP again (500), then the prov
   "root 0 next-candidate none $(pox_url "$tdomain")" \
   "autodiscover 0 next-candidate none $(pox_url "autodiscover.$tdomain")" \
   "redirect 302 follow-redirect none http://autodiscover.$tdomain/autodiscover/autodiscover.xml" \
-  "redirect 200 follow-redirect none $(pox_url "$router")" \
-  "redirect 401 retry-with-credentials none $pod" \
-  "redirect 200 success basic $pod"
+  "redirect 302 follow-redirect none $(pox_url "$router")" \
+  "redirect 401 retry-with-credentials none $pod_mbx" \
+  "redirect 200 success basic $pod_mbx"
 expect_step_reason "hybrid from SCP: the SCP URL answers redirectAddr $target" "$f" "$scpurl" 'ErrorCode 500'
 expect_jq "hybrid from SCP: the first answer of $cas is redirectAddr to $target" "$f" \
   "[.steps[] | select(.url == \"$scpurl\" and .status == 200)][0].reason | startswith(\"redirectAddr to $target\")" true
-expect_settings "hybrid from SCP" "$f" "$target" "$pod" "$tenant"
+expect_settings "hybrid from SCP" "$f" "$target" "$pod_mbx" "$tenant"
 expect_jq "hybrid from SCP: two redirects (address, URL)" "$f" '.result.redirects' 2
 expect_eq "hybrid from SCP: $cas: 401, redirectAddr (200 as $alice), 401, ErrorCode 500 (200 as $alice)" \
   "$(requests_since_mark "$cas")" \
   "$cas POST /autodiscover/autodiscover.xml 401 -|$cas POST /autodiscover/autodiscover.xml 200 $alice|$cas POST /autodiscover/autodiscover.xml 401 -|$cas POST /autodiscover/autodiscover.xml 200 $alice"
 expect_eq "hybrid from SCP: the pod answered 401, then settings" "$(requests_since_mark "$podhost")" \
-  "$podhost POST /autodiscover/autodiscover.xml 401 -|$podhost POST /autodiscover/autodiscover.xml 200 $alice"
+  "$podhost POST /autodiscover/$target/autodiscover.xml 401 -|$podhost POST /autodiscover/$target/autodiscover.xml 200 $alice"
 expect_every_run "hybrid from SCP" "$f"
 
 t_done

@@ -46,15 +46,16 @@ expect_jq "alice: on-premises UserResponse RedirectAddress -> restart for $targe
 expect_jq "alice: the retry asks for $target" "$f" "[.steps[] | .email] | unique | join(\",\")" "$(printf "%s\n" "$alice" "$target" | sort | paste -sd,)"
 expect_every_run "alice" "$f"
 # Through the provider: the probe's 302 leads to the router, whose capability GET carries
-# X-SOAP-Enabled, whose SOAP answer is RedirectUrl to the pod, which answers NoError.
+# X-SOAP-Enabled, whose answer to the one-mailbox GetUserSettings is an HTTP 302 to the
+# mailbox's path on the pod (route-mode http302), which answers NoError.
 tenant=$(info --arg a "$alice" '.migrations[] | select(.address == $a) | .tenant')
 pod=$(pod_url "$tenant"); podhost=${pod#https://}; podhost=${podhost%%/*}
 expect_jq "alice: NoError from the pod after the RedirectAddress retry" "$f" '.result.ok' true
 expect_eq "alice: exit status" "$RC" 0
-expect_jq "alice: the settings came from the pod's autodiscover.svc" "$f" '.result.url' \
-  "https://$podhost/autodiscover/autodiscover.svc"
-expect_eq "alice: the router answered the capability GET and the SOAP RedirectUrl, with no user" \
+expect_jq "alice: the settings came from the pod's autodiscover.svc (the mailbox's path)" "$f" '.result.url' \
+  "https://$podhost/autodiscover/$target/autodiscover.svc"
+expect_eq "alice: the router answered the capability GET and the SOAP request (302), with no user" \
   "$(requests_since_mark "$router" | tr '|' '\n' | cut -d' ' -f2-5 | sort -u | paste -sd '|')" \
-  "GET /autodiscover/autodiscover.xml 200 -|POST /autodiscover/autodiscover.svc 200 -"
+  "GET /autodiscover/autodiscover.xml 200 -|POST /autodiscover/autodiscover.svc 302 -"
 
 t_done

@@ -108,6 +108,35 @@ static void test_known_report(void)
     free(html);
 }
 
+/* The TLS outcome and the schemes offered (autodiscover --json), drawn and escaped. */
+static void test_tls_fields(void)
+{
+    static const char report[] =
+        "{\"result\":{\"ok\":false},\"steps\":[{\"method\":\"root\",\"url\":"
+        "\"https://contoso.test/autodiscover/autodiscover.xml\",\"status\":401,"
+        "\"decision\":\"retry-with-credentials\",\"reason\":\"401\",\"tls\":{\"verified\":"
+        "true,\"version\":\"TLSv1.3\",\"cipher\":\"TLS_AES_256_GCM_SHA384\",\"subject\":"
+        "\"CN = <b>contoso.test</b>\",\"issuer\":\"CN = Test CA\",\"names\":[\"contoso.test\","
+        "\"<script>x</script>\",7],\"not_before\":\"2026-01-01T00:00:00Z\",\"not_after\":"
+        "\"2027-01-01T00:00:00Z\",\"error\":null},\"auth_offered\":[\"Negotiate\",\"Basic\"]},"
+        "{\"method\":\"autodiscover\",\"url\":\"https://x.test/\",\"status\":0,\"tls\":"
+        "\"not an object\",\"auth_offered\":{\"no\":1}}]}";
+    char err[256];
+    char *html = render(report, err, sizeof err);
+    CHECK(html != NULL);
+    if (!html)
+        return;
+    CHECK(strstr(html, "<dt>TLS verified</dt><dd>yes</dd>") != NULL);
+    CHECK(strstr(html, "<dd>TLSv1.3</dd>") != NULL);
+    CHECK(strstr(html, "CN = &lt;b&gt;contoso.test&lt;/b&gt;") != NULL);
+    CHECK(strstr(html, "<li>&lt;script&gt;x&lt;/script&gt;</li>") != NULL);
+    CHECK(strstr(html, "<script>") == NULL);
+    CHECK(strstr(html, "<dd>2027-01-01T00:00:00Z</dd>") != NULL);
+    CHECK(strstr(html, "<li>Negotiate</li><li>Basic</li>") != NULL);
+    CHECK(count(html, "Authentication offered") == 1);
+    free(html);
+}
+
 static void test_hostile(void)
 {
     static const char hostile[] =
@@ -249,6 +278,7 @@ int main(void)
     test_guard();
     test_escape();
     test_known_report();
+    test_tls_fields();
     test_hostile();
     test_caps();
     test_trace();

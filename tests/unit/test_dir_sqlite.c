@@ -290,7 +290,92 @@ static void test_upgrade(void)
     ds = dir_sqlite_open(path, true, err, sizeof err);
     CHECK(ds != NULL);
     dir_sqlite_close(ds);
+    /* Every upgrade ran: version 4's delegates table is there. */
+    CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+    CHECK(sqlite3_exec(db, "SELECT mailbox, delegate FROM delegates", NULL, NULL, NULL) ==
+          SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    CHECK(sqlite3_prepare_v2(db, "SELECT version FROM schema_version", -1, &st, NULL) ==
+          SQLITE_OK);
+    CHECK(st && sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == DIR_SCHEMA_VERSION);
+    CHECK(DIR_SCHEMA_VERSION == 4);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
     unlink(path);
+}
+
+/* The rows delegate list prints for address (NULL: all), in buf. */
+static int delegate_rows(sqlite3 *db, const char *address, char *buf, size_t len)
+{
+    char err[512];
+    buf[0] = '\0';
+    FILE *f = fmemopen(buf, len, "w");
+    if (!f)
+        return -1;
+    int rc = dir_admin_delegate_list(db, address, f, false, err, sizeof err);
+    fclose(f);
+    return rc;
+}
+
+/* FullAccess: a delegate reads another mailbox's settings; nobody else does. */
+static void test_delegates(void)
+{
+    char err[512], hash[256], rows[1024];
+    struct dir_sqlite *ds = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(ds != NULL);
+    if (!ds)
+        return;
+    sqlite3 *db = dir_sqlite_db(ds);
+    CHECK(password_hash("pw", hash, sizeof hash) == 0);
+    CHECK(dir_admin_mailbox_add(db, "dave@contoso.test", "Dave", NULL, NULL, hash, err,
+                                sizeof err) == 0);
+    CHECK(dir_admin_alias_add(db, "dave@contoso.test", "d@contoso.test", err, sizeof err) == 0);
+    CHECK(dir_admin_delegate_add(db, "Bob@Contoso.test", "d@contoso.test", err, sizeof err) == 0);
+    CHECK(dir_admin_delegate_add(db, "bob@contoso.test", "dave@contoso.test", err, sizeof err) <
+          0);
+    CHECK(strstr(err, "already a delegate") != NULL);
+    CHECK(dir_admin_delegate_add(db, "bob@contoso.test", "bob@contoso.test", err, sizeof err) < 0);
+    CHECK(dir_admin_delegate_add(db, "bob@contoso.test", "eve@contoso.test", err, sizeof err) < 0);
+    CHECK(strstr(err, "no mailbox eve@contoso.test") != NULL);
+    CHECK(dir_admin_delegate_add(db, "eve@contoso.test", "bob@contoso.test", err, sizeof err) < 0);
+    CHECK(delegate_rows(db, NULL, rows, sizeof rows) == 0);
+    /* bob@contoso.test is by now an alias of the migrated cloud mailbox (test_tenants). */
+    CHECK_STR(rows, "bob@contoso.mail.onmicrosoft.test\tdave@contoso.test\n");
+    CHECK(delegate_rows(db, "dave@contoso.test", rows, sizeof rows) == 0);
+    CHECK_STR(rows, "");
+    CHECK(delegate_rows(db, "eve@contoso.test", rows, sizeof rows) < 0);
+
+    char uri[300];
+    snprintf(uri, sizeof uri, "sqlite:%s", db_path);
+    struct directory *dir = directory_open(uri, err, sizeof err);
+    CHECK(dir != NULL);
+    struct dir_mailbox bob = {0}, dave = {0};
+    CHECK(dir && directory_find_mailbox(dir, "bob@contoso.test", &bob) == 1);
+    CHECK(dir && directory_find_mailbox(dir, "dave@contoso.test", &dave) == 1);
+    if (dir) {
+        CHECK(directory_may_read(dir, &bob, "bob@contoso.test") == 1);
+        CHECK(directory_may_read(dir, &bob, "DAVE@contoso.test") == 1);
+        CHECK(directory_may_read(dir, &bob, "alice@contoso.test") == 0);
+        CHECK(directory_may_read(dir, &dave, "bob@contoso.test") == 0); /* one way only */
+        CHECK(directory_may_read(dir, &dave, "d@contoso.test") == 1);   /* its own alias */
+    }
+    CHECK(dir_admin_delegate_remove(db, "bob@contoso.test", "dave@contoso.test", err,
+                                    sizeof err) == 0);
+    CHECK(dir_admin_delegate_remove(db, "bob@contoso.test", "dave@contoso.test", err,
+                                    sizeof err) < 0);
+    CHECK(strstr(err, "not a delegate") != NULL);
+    if (dir) /* seen at once by the read-only handle */
+        CHECK(directory_may_read(dir, &bob, "dave@contoso.test") == 0);
+    /* A removed mailbox takes its delegations with it. */
+    CHECK(dir_admin_delegate_add(db, "bob@contoso.test", "dave@contoso.test", err, sizeof err) ==
+          0);
+    CHECK(dir_admin_mailbox_remove(db, "dave@contoso.test", err, sizeof err) == 0);
+    CHECK(delegate_rows(db, NULL, rows, sizeof rows) == 0);
+    CHECK_STR(rows, "");
+    dir_mailbox_free(&bob);
+    dir_mailbox_free(&dave);
+    directory_close(dir);
+    dir_sqlite_close(ds);
 }
 
 /* A mailbox's own sections replace its organisation's of the same type, in place. */
@@ -450,6 +535,7 @@ int main(void)
     test_syntax();
     test_tenants();
     test_upgrade();
+    test_delegates();
     test_overrides();
     test_transfer();
     char cmd[400];

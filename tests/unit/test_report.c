@@ -224,6 +224,85 @@ static void test_dns_step_shape(void)
     ad_result_free(r);
 }
 
+/* An https step's TLS outcome and the schemes a 401 offered: fields, accessors, JSON. */
+static void test_tls_step_shape(void)
+{
+    struct ad_result *r = result_new("bob@contoso.test");
+    CHECK(r != NULL);
+    CHECK(result_add_step(r, "autodiscover", AD_URL, 401, OUTLOOK_CODE_NONE, 4, STEP_AUTH_NONE,
+                          STEP_RETRY_WITH_CREDENTIALS, "401") == 0);
+    char *names[] = {"autodiscover.contoso.test", "*.contoso.test"};
+    struct http_response resp = {
+        .status = 401,
+        .tls = {.present = true, .verified = true, .version = "TLSv1.3",
+                .cipher = "TLS_AES_256_GCM_SHA384", .subject = "CN = autodiscover.contoso.test",
+                .issuer = "CN = Test CA", .not_before = "2026-01-01T00:00:00Z",
+                .not_after = "2027-01-01T00:00:00Z", .names = names, .nnames = 2},
+        .auth_offered = "Negotiate, Basic",
+    };
+    CHECK(result_step_set_http(result_last_step(r), &resp) == 0);
+    /* A TLS failure: no session, the certificate seen and the error. */
+    CHECK(result_add_step(r, "root", ROOT_URL, 0, OUTLOOK_CODE_UNREACHABLE, 2, STEP_AUTH_NONE,
+                          STEP_NEXT_CANDIDATE, "TLS: certificate name does not match") == 0);
+    struct http_response bad = {
+        .tls = {.present = true, .subject = "CN = wrong.test",
+                .error = "certificate name does not match contoso.test"}};
+    CHECK(result_step_set_http(result_last_step(r), &bad) == 0);
+    /* No TLS at all (connection refused): no "tls", no accessor answer. */
+    CHECK(result_add_step(r, "root", ROOT_URL, 0, OUTLOOK_CODE_UNREACHABLE, 1, STEP_AUTH_NONE,
+                          STEP_NEXT_CANDIDATE, "could not connect") == 0);
+    struct http_response none = {0};
+    CHECK(result_step_set_http(result_last_step(r), &none) == 0);
+
+    CHECK_STR(ad_result_step_tls_field(r, 0, "verified"), "true");
+    CHECK_STR(ad_result_step_tls_field(r, 0, "version"), "TLSv1.3");
+    CHECK_STR(ad_result_step_tls_field(r, 0, "subject"), "CN = autodiscover.contoso.test");
+    CHECK_STR(ad_result_step_tls_field(r, 0, "not_after"), "2027-01-01T00:00:00Z");
+    CHECK(ad_result_step_tls_field(r, 0, "error") == NULL);
+    CHECK(ad_result_step_tls_field(r, 0, "nope") == NULL);
+    CHECK(ad_result_step_tls_name_count(r, 0) == 2);
+    CHECK_STR(ad_result_step_tls_name(r, 0, 1), "*.contoso.test");
+    CHECK(ad_result_step_tls_name(r, 0, 2) == NULL);
+    CHECK_STR(ad_result_step_auth_offered(r, 0), "Negotiate, Basic");
+    CHECK_STR(ad_result_step_tls_field(r, 1, "verified"), "false");
+    CHECK_STR(ad_result_step_tls_field(r, 1, "error"),
+              "certificate name does not match contoso.test");
+    CHECK(ad_result_step_auth_offered(r, 1) == NULL);
+    CHECK(ad_result_step_tls_field(r, 2, "verified") == NULL);
+    CHECK(ad_result_step_tls_field(r, 9, "verified") == NULL);
+    CHECK(ad_result_step_tls_field(NULL, 0, "verified") == NULL);
+
+    char *text = ad_result_to_json(r);
+    json_t *doc = json_loads(text ? text : "", 0, NULL);
+    json_t *steps = json_object_get(doc, "steps");
+    json_t *tls = json_object_get(json_array_get(steps, 0), "tls");
+    CHECK(json_is_object(tls) && json_object_size(tls) == 9);
+    CHECK(json_is_true(json_object_get(tls, "verified")));
+    CHECK_STR(json_string_value(json_object_get(tls, "version")), "TLSv1.3");
+    CHECK_STR(json_string_value(json_object_get(tls, "cipher")), "TLS_AES_256_GCM_SHA384");
+    CHECK_STR(json_string_value(json_object_get(tls, "issuer")), "CN = Test CA");
+    CHECK_STR(json_string_value(json_object_get(tls, "not_before")), "2026-01-01T00:00:00Z");
+    CHECK(json_array_size(json_object_get(tls, "names")) == 2);
+    CHECK_STR(json_string_value(json_array_get(json_object_get(tls, "names"), 0)),
+              "autodiscover.contoso.test");
+    CHECK(json_is_null(json_object_get(tls, "error")));
+    json_t *offered = json_object_get(json_array_get(steps, 0), "auth_offered");
+    CHECK(json_array_size(offered) == 2);
+    CHECK_STR(json_string_value(json_array_get(offered, 0)), "Negotiate");
+    CHECK_STR(json_string_value(json_array_get(offered, 1)), "Basic");
+    tls = json_object_get(json_array_get(steps, 1), "tls");
+    CHECK(json_is_false(json_object_get(tls, "verified")));
+    CHECK(json_is_null(json_object_get(tls, "version")));
+    CHECK(json_array_size(json_object_get(tls, "names")) == 0);
+    CHECK_STR(json_string_value(json_object_get(tls, "error")),
+              "certificate name does not match contoso.test");
+    CHECK(json_object_get(json_array_get(steps, 1), "auth_offered") == NULL);
+    CHECK(json_object_get(json_array_get(steps, 2), "tls") == NULL);
+    json_decref(doc);
+    ad_free(text);
+    ad_result_free(r);
+}
+
 int main(void)
 {
     struct ad_result *r = build_result();
@@ -233,5 +312,6 @@ int main(void)
     test_failure_shape();
     test_no_password_in_report();
     test_dns_step_shape();
+    test_tls_step_shape();
     return test_done("report");
 }
