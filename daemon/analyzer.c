@@ -454,6 +454,10 @@ static void run_page(struct analyzer *a, const char *id, const char *suffix,
                          "<p><a href=\"/analyzer/run/%s/report.json\" download>Download the "
                          "JSON report</a></p>\n",
                          id);
+        if (state == RUN_CANCELLED)
+            adbuf_puts(b, "<p class=\"error\" id=\"cancelled\">This run was cancelled: its "
+                          "discovery was stopped, and the steps below are those seen before "
+                          "the cancel.</p>\n");
         if (state == RUN_RUNNING)
             adbuf_printf(b, "<div id=\"report\" data-live=\"/analyzer/run/%s/fragment\">\n", id);
         else

@@ -27,6 +27,7 @@ struct run {
     struct timespec started;
     unsigned long serial; /* for eviction: the oldest finished run goes first */
     int refs;             /* the table's and the worker's */
+    ad_client *client;    /* the discovery's, while it runs (for cancel) */
     struct analyzer *a;
 };
 
@@ -288,6 +289,11 @@ static char *run_discovery(struct run *r)
     if (r->req.password[0])
         ad_client_set_credentials(c, NULL, r->req.password);
     explicit_bzero(r->req.password, sizeof r->req.password); /* the library has its copy */
+    pthread_mutex_lock(&a->lock);
+    r->client = c;
+    if (r->state == RUN_CANCELLED) /* cancelled before it began */
+        ad_client_cancel(c);
+    pthread_mutex_unlock(&a->lock);
     refused = check_start_hosts(r, c, why, sizeof why);
     char *text = NULL;
     if (refused) {
@@ -302,6 +308,9 @@ static char *run_discovery(struct run *r)
             text = refusal(r->req.email, ad_strerror(rc));
         }
     }
+    pthread_mutex_lock(&a->lock);
+    r->client = NULL;
+    pthread_mutex_unlock(&a->lock);
     ad_client_free(c); /* wipes the library's copy of the password */
     return text;
 }
@@ -471,8 +480,11 @@ int analyzer_cancel(struct analyzer *a, const char *id)
 {
     pthread_mutex_lock(&a->lock);
     struct run *r = find_locked(a, id);
-    if (r && r->state == RUN_RUNNING)
+    if (r && r->state == RUN_RUNNING) {
         r->state = RUN_CANCELLED;
+        if (r->client)
+            ad_client_cancel(r->client); /* the discovery stops: transfers abort, no next step */
+    }
     pthread_mutex_unlock(&a->lock);
     return r ? 0 : -1;
 }

@@ -363,6 +363,64 @@ static char *column_dup(sqlite3_stmt *st, int col)
     return s ? strdup((const char *)s) : NULL;
 }
 
+/* Copies a row into the caller's structure: 1 taken, -1 unusable (a NULL or too long). */
+typedef int (*row_reader)(sqlite3_stmt *st, void *ctx);
+
+/* Runs statement id with key bound to ?1, hands its first row to read. Called with the lock
+ * held. 0 no row, 1 a row taken, -1 error. */
+static int read_one_row(struct dir_sqlite *ds, enum stmt_id id, const char *key, row_reader read,
+                        void *ctx)
+{
+    int rc = -1;
+    sqlite3_stmt *st = ds->stmt[id];
+    if (sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC) == SQLITE_OK) {
+        int step = sqlite3_step(st);
+        if (step == SQLITE_DONE)
+            rc = 0;
+        else if (step == SQLITE_ROW)
+            rc = read(st, ctx);
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+/*
+ * read_one_row for a key compared in lower case (addresses, domains), taking the lock; when
+ * id finds nothing and fallback is not STMT_COUNT, fallback is tried with the same key (the
+ * primary address, then an alias).
+ */
+static int lookup_lower(struct dir_sqlite *ds, enum stmt_id id, enum stmt_id fallback,
+                        const char *key, row_reader read, void *ctx)
+{
+    char *lower = strdup(key);
+    if (!lower)
+        return -1;
+    dir_lowercase(lower);
+    ds_lock(ds);
+    int rc = read_one_row(ds, id, lower, read, ctx);
+    if (rc == 0 && fallback != STMT_COUNT)
+        rc = read_one_row(ds, fallback, lower, read, ctx);
+    ds_unlock(ds);
+    free(lower);
+    return rc;
+}
+
+/* Copies column 0 into a caller's buffer of ctx->len bytes. */
+struct text_out {
+    char *buf;
+    size_t len;
+};
+
+static int copy_text(sqlite3_stmt *st, int col, struct text_out *out)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    if (!text || strlen(text) >= out->len)
+        return -1;
+    memcpy(out->buf, text, strlen(text) + 1);
+    return 1;
+}
+
 /* Fills out->aliases; called with ds->lock held. 0 or -1. */
 static int load_aliases(struct dir_sqlite *ds, struct dir_mailbox *out)
 {
@@ -389,6 +447,21 @@ static int load_aliases(struct dir_sqlite *ds, struct dir_mailbox *out)
     return rc;
 }
 
+static int read_mailbox(sqlite3_stmt *st, void *ctx)
+{
+    struct dir_mailbox *out = ctx;
+    out->address = column_dup(st, 0);
+    out->display_name = column_dup(st, 1);
+    out->legacy_dn = column_dup(st, 2);
+    out->target_address = column_dup(st, 3);
+    out->organisation = column_dup(st, 4);
+    out->deployment_id = column_dup(st, 5);
+    bool complete = out->address && out->display_name && out->legacy_dn && out->organisation &&
+                    out->deployment_id &&
+                    (out->target_address || sqlite3_column_type(st, 3) == SQLITE_NULL);
+    return complete ? 1 : -1;
+}
+
 static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char *key,
                              struct dir_mailbox *out)
 {
@@ -397,35 +470,11 @@ static int find_mailbox_with(struct dir_sqlite *ds, enum stmt_id id, const char 
     if (!lower)
         return -1;
     if (id == STMT_BY_ADDRESS)
-        dir_lowercase(lower);
-    int rc = -1;
+        dir_lowercase(lower); /* addresses compare in lower case; legacy DNs as stored */
     ds_lock(ds);
-    for (;;) { /* the primary address, then an alias (BY_PRIMARY above) */
-        rc = -1;
-        sqlite3_stmt *st = ds->stmt[id];
-        if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-            int step = sqlite3_step(st);
-            if (step == SQLITE_DONE) {
-                rc = 0;
-            } else if (step == SQLITE_ROW) {
-                out->address = column_dup(st, 0);
-                out->display_name = column_dup(st, 1);
-                out->legacy_dn = column_dup(st, 2);
-                out->target_address = column_dup(st, 3);
-                out->organisation = column_dup(st, 4);
-                out->deployment_id = column_dup(st, 5);
-                bool complete = out->address && out->display_name && out->legacy_dn &&
-                                out->organisation && out->deployment_id &&
-                                (out->target_address || sqlite3_column_type(st, 3) == SQLITE_NULL);
-                rc = complete ? 1 : -1;
-            }
-        }
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (rc != 0 || id != STMT_BY_ADDRESS)
-            break;
-        id = STMT_BY_ALIAS; /* no such primary address: an alias? */
-    }
+    int rc = read_one_row(ds, id, lower, read_mailbox, out);
+    if (rc == 0 && id == STMT_BY_ADDRESS) /* no such primary address: an alias? */
+        rc = read_one_row(ds, STMT_BY_ALIAS, lower, read_mailbox, out);
     if (rc == 1 && load_aliases(ds, out) < 0)
         rc = -1;
     ds_unlock(ds);
@@ -632,91 +681,55 @@ static int sqlite_add_mailbox_protocols(void *impl, const char *address, struct 
     return add_protocols_with(impl, STMT_MAILBOX_PROTOCOLS, address, resp);
 }
 
+struct hash_out {
+    struct text_out hash;
+    struct text_out primary;
+};
+
+static int read_hash(sqlite3_stmt *st, void *ctx)
+{
+    struct hash_out *out = ctx;
+    return copy_text(st, 0, &out->hash) == 1 && copy_text(st, 1, &out->primary) == 1 ? 1 : -1;
+}
+
 static int sqlite_password_hash(void *impl, const char *address, char *out, size_t outlen,
                                 char *canonical, size_t canonlen)
 {
-    struct dir_sqlite *ds = impl;
-    char *lower = strdup(address);
-    if (!lower)
-        return -1;
-    dir_lowercase(lower);
-    int rc = -1;
-    ds_lock(ds);
-    for (enum stmt_id id = STMT_HASH;; id = STMT_HASH_ALIAS) {
-        rc = -1;
-        sqlite3_stmt *st = ds->stmt[id];
-        if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-            int step = sqlite3_step(st);
-            if (step == SQLITE_DONE) {
-                rc = 0;
-            } else if (step == SQLITE_ROW) {
-                const char *hash = (const char *)sqlite3_column_text(st, 0);
-                const char *primary = (const char *)sqlite3_column_text(st, 1);
-                if (hash && primary && strlen(hash) < outlen && strlen(primary) < canonlen) {
-                    memcpy(out, hash, strlen(hash) + 1);
-                    memcpy(canonical, primary, strlen(primary) + 1);
-                    rc = 1;
-                }
-            }
-        }
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (rc != 0 || id == STMT_HASH_ALIAS)
-            break;
-    }
-    ds_unlock(ds);
-    free(lower);
-    return rc;
+    struct hash_out h = {{out, outlen}, {canonical, canonlen}};
+    return lookup_lower(impl, STMT_HASH, STMT_HASH_ALIAS, address, read_hash, &h);
+}
+
+static int read_organisation_name(sqlite3_stmt *st, void *ctx)
+{
+    char **organisation = ctx;
+    return (*organisation = column_dup(st, 0)) ? 1 : -1;
 }
 
 static int sqlite_find_domain(void *impl, const char *domain, char **organisation)
 {
-    struct dir_sqlite *ds = impl;
     *organisation = NULL;
-    char *lower = strdup(domain);
-    if (!lower)
-        return -1;
-    dir_lowercase(lower);
-    int rc = -1;
-    sqlite3_stmt *st = ds->stmt[STMT_DOMAIN];
-    ds_lock(ds);
-    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE)
-            rc = 0;
-        else if (step == SQLITE_ROW && (*organisation = column_dup(st, 0)))
-            rc = 1;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    ds_unlock(ds);
-    free(lower);
-    return rc;
+    return lookup_lower(impl, STMT_DOMAIN, STMT_COUNT, domain, read_organisation_name,
+                        organisation);
+}
+
+struct organisation_out {
+    char **name;
+    char **deployment_id;
+};
+
+static int read_organisation(sqlite3_stmt *st, void *ctx)
+{
+    struct organisation_out *out = ctx;
+    return (*out->name = column_dup(st, 0)) && (*out->deployment_id = column_dup(st, 1)) ? 1
+                                                                                         : -1;
 }
 
 int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char **name,
                                  char **deployment_id)
 {
     *name = *deployment_id = NULL;
-    char *lower = strdup(domain);
-    if (!lower)
-        return -1;
-    dir_lowercase(lower);
-    int rc = -1;
-    sqlite3_stmt *st = ds->stmt[STMT_ORGANISATION];
-    ds_lock(ds);
-    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE)
-            rc = 0;
-        else if (step == SQLITE_ROW && (*name = column_dup(st, 0)) &&
-                 (*deployment_id = column_dup(st, 1)))
-            rc = 1;
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    ds_unlock(ds);
-    free(lower);
+    struct organisation_out out = {name, deployment_id};
+    int rc = lookup_lower(ds, STMT_ORGANISATION, STMT_COUNT, domain, read_organisation, &out);
     if (rc < 0) {
         free(*name);
         free(*deployment_id);
@@ -725,33 +738,15 @@ int dir_sqlite_find_organisation(struct dir_sqlite *ds, const char *domain, char
     return rc;
 }
 
+static int read_pod_url(sqlite3_stmt *st, void *ctx)
+{
+    return copy_text(st, 0, ctx);
+}
+
 static int sqlite_find_pod_url(void *impl, const char *domain, char *out, size_t outlen)
 {
-    struct dir_sqlite *ds = impl;
-    char *lower = strdup(domain);
-    if (!lower)
-        return -1;
-    dir_lowercase(lower);
-    int rc = -1;
-    sqlite3_stmt *st = ds->stmt[STMT_POD];
-    ds_lock(ds);
-    if (sqlite3_bind_text(st, 1, lower, -1, SQLITE_STATIC) == SQLITE_OK) {
-        int step = sqlite3_step(st);
-        if (step == SQLITE_DONE) {
-            rc = 0;
-        } else if (step == SQLITE_ROW) {
-            const char *url = (const char *)sqlite3_column_text(st, 0);
-            if (url && strlen(url) < outlen) {
-                memcpy(out, url, strlen(url) + 1);
-                rc = 1;
-            }
-        }
-    }
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-    ds_unlock(ds);
-    free(lower);
-    return rc;
+    struct text_out url = {out, outlen};
+    return lookup_lower(impl, STMT_POD, STMT_COUNT, domain, read_pod_url, &url);
 }
 
 static int sqlite_is_delegate(void *impl, const char *mailbox, const char *delegate)

@@ -301,6 +301,14 @@ ad_code ad_client_set_deadline_ms(ad_client *c, long deadline_ms)
     return AD_OK;
 }
 
+ad_code ad_client_cancel(ad_client *c)
+{
+    if (!c)
+        return AD_E_INVALID_ARGUMENT;
+    atomic_store(&c->cancelled, 1);
+    return AD_OK;
+}
+
 ad_code ad_client_set_o365_url(ad_client *c, const char *url)
 {
     if (!c || (url && redirect_url_problem(url)))

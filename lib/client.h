@@ -4,6 +4,7 @@
 
 #include <curl/curl.h>
 #include <libpsl.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "autodiscover/autodiscover.h"
@@ -49,6 +50,7 @@ struct ad_client {
     char *cache_dir;
     int retries;
     long deadline_ms;
+    atomic_int cancelled; /* ad_client_cancel: set from any thread, sticky */
     char *o365_url;
     /* Parallel probing (schedule.c). */
     bool sequential; /* one attempt at a time, as Outlook does */

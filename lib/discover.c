@@ -26,6 +26,8 @@
 
 long journey_remaining_ms(const struct discovery *d)
 {
+    if (atomic_load(&d->client->cancelled))
+        return 0; /* cancelled: every later wait is cut to nothing */
     if (!d->has_deadline)
         return LONG_MAX;
     struct timespec now;
@@ -472,6 +474,8 @@ static int run_candidates(struct discovery *d)
 {
     struct candidate *next;
     while ((next = (struct candidate *)candidates_next(&d->queue))) {
+        if (atomic_load(&d->client->cancelled))
+            return journey_stop(d, AD_E_NOT_FOUND, "the discovery was cancelled") < 0 ? -1 : 1;
         if (journey_remaining_ms(d) == 0)
             return journey_stop(d, AD_E_NOT_FOUND, "the deadline of %ld ms passed",
                                 d->client->deadline_ms) < 0
@@ -605,7 +609,8 @@ ad_code ad_discover(ad_client *client, const char *email, ad_result **result)
         .client = client,
         .http_opts = {.cacert = client->cacert,
                       .timeout_ms = client->timeout_ms,
-                      .connect_to = client->connect_to},
+                      .connect_to = client->connect_to,
+                      .cancel = &client->cancelled},
     };
     candidates_init(&d.queue);
     adbuf_init(&d.request, XMLSAFE_REQUEST_MAX_BYTES);

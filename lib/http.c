@@ -162,6 +162,14 @@ static char *host_of(const char *url)
 }
 
 /* The transport policy. Returns CURLE_OK or the first option libcurl refused. */
+/* Aborts a transfer once the client was cancelled (ad_client_cancel). */
+static int cancel_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                           curl_off_t ulnow)
+{
+    (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load((const atomic_int *)data) ? 1 : 0;
+}
+
 static CURLcode configure_easy(struct http_transfer *t, const struct http_options *opts,
                                const struct http_request *req)
 {
@@ -173,6 +181,11 @@ static CURLcode configure_easy(struct http_transfer *t, const struct http_option
             rc = curl_easy_setopt(e, opt, val);                                                    \
     } while (0)
     SET(CURLOPT_URL, req->url);
+    if (opts->cancel) {
+        SET(CURLOPT_XFERINFOFUNCTION, cancel_progress);
+        SET(CURLOPT_XFERINFODATA, (void *)opts->cancel);
+        SET(CURLOPT_NOPROGRESS, 0L);
+    }
     SET(CURLOPT_PROTOCOLS_STR, req->http_probe ? "http" : "https");
     SET(CURLOPT_REDIR_PROTOCOLS_STR, "https");
     SET(CURLOPT_FOLLOWLOCATION, 0L);

@@ -12,6 +12,7 @@
 #ifndef AD_LIB_HTTP_H
 #define AD_LIB_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -37,6 +38,7 @@ struct http_options {
     const char *cacert;                  /* PEM bundle, or NULL for the system trust store */
     long timeout_ms;                     /* whole transfer: DNS, connect, TLS, answer */
     const struct curl_slist *connect_to; /* CURLOPT_CONNECT_TO entries, or NULL */
+    const atomic_int *cancel;            /* non-zero: abort the transfer (progress callback) */
 };
 
 struct http_request {

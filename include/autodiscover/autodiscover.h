@@ -184,6 +184,12 @@ AD_EXTERN ad_code ad_client_set_cache_dir(ad_client *client, const char *dir);
 AD_EXTERN ad_code ad_client_set_retries(ad_client *client, int retries);
 /* An overall budget for one discovery, 1 ms .. 1 hour; 0 (default): none. */
 AD_EXTERN ad_code ad_client_set_deadline_ms(ad_client *client, long deadline_ms);
+/*
+ * Stops the discovery running on this client, from any thread: transfers in flight are aborted,
+ * no further step starts, and ad_discover returns AD_E_NOT_FOUND with the reason "the discovery
+ * was cancelled". Sticky: later discoveries on this client stop at once too.
+ */
+AD_EXTERN ad_code ad_client_cancel(ad_client *client);
 /* The explicit hosted endpoint (https, Autodiscover path); NULL (default): none. */
 AD_EXTERN ad_code ad_client_set_o365_url(ad_client *client, const char *url);
 

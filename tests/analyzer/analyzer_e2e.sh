@@ -28,6 +28,13 @@ ctl protocol add contoso AutodiscoverV1 Url=https://autodiscover.contoso.test/au
 printf 'adminpw\n' > admin.pw
 HASH=$("$CTL" hash-password --password-file admin.pw)
 SVC=$(e2e_free_port); P80=$(e2e_free_port); ADM=$(e2e_free_port); DNS=$(e2e_free_port)
+# A host that hangs: it listens (the kernel completes the handshake) but never answers.
+HANG=$(e2e_free_port)
+python3 -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(64); time.sleep(900)' "$HANG" &
+HANG_PID=$!
+e2e_cleanup_hook() { kill "$HANG_PID" 2>/dev/null; wait "$HANG_PID" 2>/dev/null; }
 MAP=(--connect-to "contoso.test:443:127.0.0.1:$SVC" --connect-to "autodiscover.contoso.test:443:127.0.0.1:$SVC"
      --connect-to "autodiscover.contoso.test:80:127.0.0.1:$P80")
 write_conf() { # write_conf CERT-STEM
@@ -51,6 +58,8 @@ listen 127.0.0.1 $ADM {
         connect-to "contoso.test:443:127.0.0.1:$SVC"
         connect-to "autodiscover.contoso.test:443:127.0.0.1:$SVC"
         connect-to "autodiscover.contoso.test:80:127.0.0.1:$P80"
+        connect-to "hang.test:443:127.0.0.1:$HANG"
+        connect-to "autodiscover.hang.test:443:127.0.0.1:$HANG"
         max-runs 2
         deadline 30
     }
@@ -142,6 +151,35 @@ R3=$(sed -n 's/^Location: \(\/analyzer\/run\/[0-9a-f]*\).*/\1/p' "head$n.txt" | 
 wait_done "$R3"
 contains "the self-test table" '<section class="selftest">' "resp$n.html"
 lacks "no failed check on the page" '<tr class="fail">' "resp$n.html"
+
+# --- a run cancelled halfway: its discovery stops, the page says so, its slot is freed ---
+# Both slots (max-runs 2) go to runs against the hanging host, whose attempts would last 10 s.
+hang_run() { page "${AUTH[@]}" --data-urlencode email=bob@hang.test -d protocol=pox -d try=root -d try=- "$A/analyzer/run"; }
+loc() { sed -n 's/^Location: \(\/analyzer\/run\/[0-9a-f]*\).*/\1/p' "head$n.txt" | tr -d '\r'; }
+hang_run; check "a run against a hanging host starts" 303 "$CODE"; H1=$(loc)
+hang_run; check "a second one starts" 303 "$CODE"; H2=$(loc)
+hang_run; check "a third is refused while both slots run" 503 "$CODE"
+page "${AUTH[@]}" "$A$H1"; contains "the hanging run is running" 'X-Run-State: running' "head$n.txt"
+contains "with a cancel button" "action=\"$H1/cancel\"" "resp$n.html"
+t0=$(date +%s%N)
+page "${AUTH[@]}" -X POST "$A$H1/cancel"; check "cancel: back to the run" 303 "$CODE"
+page "${AUTH[@]}" -X POST "$A$H2/cancel"; check "the second cancelled too" 303 "$CODE"
+page "${AUTH[@]}" "$A$H1"
+contains "the run is cancelled" 'X-Run-State: cancelled' "head$n.txt"
+contains "the page says so" 'This run was cancelled' "resp$n.html"
+lacks "no cancel button any more" "$H1/cancel" "resp$n.html"
+# The slots free only when the discoveries really end: well before the 10 s attempt timeout.
+freed=no
+for _ in $(seq 60); do
+    page "${AUTH[@]}" --data-urlencode email=bob@contoso.test -d protocol=pox -d try=root -d try=- "$A/analyzer/run"
+    [ "$CODE" = 303 ] && { freed=yes; break; }
+    sleep 0.1
+done
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "the slot is freed after the cancel" yes "$freed"
+check "the discoveries stopped promptly (${ms} ms, attempts last 10000)" yes "$([ "$ms" -lt 6000 ] && echo yes || echo no)"
+R4=$(loc); wait_done "$R4"
+contains "a run after the cancel completes" 'X-Run-State: done' "head$n.txt"
 
 ST=(--cacert ca.pem "${MAP[@]}" --dns-server "127.0.0.1:$DNS" --address bob@contoso.test --password-file bob.pw)
 "$CTL" selftest contoso.test "${ST[@]}" > st-good.txt; rc=$?

@@ -9,10 +9,13 @@
                                                  closes), and "still-open K" after HOLD_S
   attack.py timing PORT N USER_A USER_B          N wrong-password POSTs each, alternated;
                                                  prints one JSON line of figures
-  attack.py load PORT SECONDS THREADS PASSWORD   authenticated POX requests in a loop on
+  attack.py load PORT SECONDS THREADS PASSWORD [RATE]
+                                                 authenticated POX requests in a loop on
                                                  keep-alive connections; a reused connection
                                                  that dies is retried once on a new one (as
-                                                 libcurl does); prints "ok N failed F KINDS"
+                                                 libcurl does); prints "ok N failed F KINDS";
+                                                 RATE (requests/s, all threads): paced, else
+                                                 as fast as the daemon answers
   attack.py inflight PORT PAUSE_S                a POST whose body's second half comes
                                                  PAUSE_S later; prints "started", then STATUS
 
@@ -172,7 +175,7 @@ def timing(port, n, user_a, user_b):
     print(json.dumps(out))
 
 
-def load(port, seconds, threads, password):
+def load(port, seconds, threads, password, rate=0.0):
     counts = {"ok": 0, "failed": 0}
     kinds = {}
     lock = threading.Lock()
@@ -187,7 +190,16 @@ def load(port, seconds, threads, password):
 
     def worker():
         c = None
+        gap = threads / rate if rate > 0 else 0.0
+        due = time.monotonic()
         while time.monotonic() < end:
+            if gap:
+                due += gap
+                pause = due - time.monotonic()
+                if pause > 0:
+                    time.sleep(pause)
+                elif pause < -1:  # fell behind: do not burst to catch up
+                    due = time.monotonic()
             reused = c is not None
             try:
                 if c is None:
@@ -245,7 +257,7 @@ def main():
     elif cmd == "inflight":
         inflight(port, float(a[0]))
     elif cmd == "load":
-        load(port, float(a[0]), int(a[1]), a[2])
+        load(port, float(a[0]), int(a[1]), a[2], float(a[3]) if len(a) > 3 else 0.0)
     else:
         sys.exit("unknown command " + cmd)
 

@@ -18,10 +18,11 @@ BOB_PW='Passw0rd!'
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=8"
 
 # hard_daemon: CA, certificate for 127.0.0.1, directory, daemon started; HARD_CONF (lines)
-# is added to the configuration's top level.
+# is added to the configuration's top level; HARD_SAN (default IP:127.0.0.1,DNS:localhost)
+# is the certificate's subjectAltName.
 hard_daemon() {
     e2e_ca "hardening test CA"
-    e2e_issue server 127.0.0.1 IP:127.0.0.1,DNS:localhost
+    e2e_issue server 127.0.0.1 "${HARD_SAN:-IP:127.0.0.1,DNS:localhost}"
     DB=$WORK/directory.db
     "$CTL" --db "$DB" init >/dev/null
     "$CTL" --db "$DB" domain add contoso.test >/dev/null
@@ -114,14 +115,16 @@ client_init() {
 # https://contoso.test on ROOT-SERVER and https://autodiscover.contoso.test on the good
 # server (the probe and SRV refused), under /usr/bin/time -v. Sets RC, ELAPSED (s), MAXRSS
 # (KiB); the report is NAME.json, stderr NAME.err. --timeout 2 and --deadline 30 unless given;
-# --sequential unless CLIENT_PARALLEL=1.
+# --sequential unless CLIENT_PARALLEL=1; --no-cache unless CLIENT_CACHE names a --cache-dir.
 client_run() {
     local name=$1 root=$2; shift 2
     : > requests.log
     RC=0
+    local cache=(--no-cache)
+    [ -z "${CLIENT_CACHE:-}" ] || cache=(--cache-dir "$CLIENT_CACHE")
     local order=(--sequential)
     if [ "${CLIENT_PARALLEL:-0}" = 1 ]; then order=(--stagger 100); fi
-    /usr/bin/time -v -o "$name.time" "$TOOL" --json --cacert ca.pem --no-cache "${order[@]}" \
+    /usr/bin/time -v -o "$name.time" "$TOOL" --json --cacert ca.pem "${cache[@]}" "${order[@]}" \
         --connect-to "contoso.test:443:127.0.0.1:${SRV[$root]}" \
         --connect-to "autodiscover.contoso.test:443:127.0.0.1:${SRV[good]}" \
         --connect-to "autodiscover.contoso.test:80:127.0.0.1:$REFUSED" \
