@@ -99,11 +99,9 @@ static int follow_v2(struct discovery *d, const struct candidate *cand, const ch
     int max = d->client->max_redirects < (int)V2JSON_MAX_REDIRECTS ? d->client->max_redirects
                                                                    : (int)V2JSON_MAX_REDIRECTS;
     const char *why = v2_target_problem(d, location);
-    char *host = why ? NULL : redirect_url_host(location);
-    if (!why && !host)
+    char *host;
+    if (trust_url_host(d->client->psl, location, &why, &host) < 0)
         return -1;
-    if (!why)
-        why = trust_host_problem(d->client->psl, host);
     int rc = 0;
     if (why) {
         verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (%s)", why);
@@ -134,11 +132,9 @@ static int take_url(struct discovery *d, const struct candidate *cand, const cha
                     struct verdict *v)
 {
     const char *why = redirect_url_problem(url);
-    char *host = why ? NULL : redirect_url_host(url);
-    if (!why && !host)
+    char *host;
+    if (trust_url_host(d->client->psl, url, &why, &host) < 0)
         return -1;
-    if (!why)
-        why = trust_host_problem(d->client->psl, host);
     int rc = 0;
     if (why) {
         verdict_amend(v, STEP_NEXT_CANDIDATE, "Url not used (%s)", why);

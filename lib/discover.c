@@ -94,11 +94,9 @@ static int follow_url(struct discovery *d, const struct candidate *cand, struct 
     int max = d->client->max_redirects;
     const char *why = d->client->protocol == AD_PROTOCOL_SOAP ? redirect_soap_url_problem(v->target)
                                                               : redirect_url_problem(v->target);
-    char *host = why ? NULL : redirect_url_host(v->target);
-    if (!why && !host)
+    char *host;
+    if (trust_url_host(d->client->psl, v->target, &why, &host) < 0)
         return -1;
-    if (!why)
-        why = trust_host_problem(d->client->psl, host);
     int rc = 0;
     if (why) {
         verdict_amend(v, STEP_NEXT_CANDIDATE, "not followed (%s)", why);

@@ -139,11 +139,9 @@ static int judge_probe(struct discovery *d, const struct candidate *cand,
     verdict_set(v, OUTCOME_REDIRECT, OUTLOOK_CODE_URL_REDIRECT, "%ld %s to %s", status,
                 verdict_status_text(status), location ? location : "(no Location)");
     const char *why = location ? redirect_url_problem(location) : "no Location";
-    char *host = why ? NULL : redirect_url_host(location);
-    if (!why && !host)
+    char *host;
+    if (trust_url_host(d->client->psl, location, &why, &host) < 0)
         return -1;
-    if (!why)
-        why = trust_host_problem(d->client->psl, host);
     int rc = 0;
     if (why) {
         verdict_amend(v, STEP_NEXT_CANDIDATE, "ignored (%s)", why);

@@ -1,6 +1,7 @@
 /* trust: the public-suffix guard and the same-site rule; pure functions over libpsl. */
 #include "trust.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -19,6 +20,20 @@ const char *trust_host_problem(const psl_ctx_t *psl, const char *host)
     if (strncasecmp(host, AUTODISCOVER_LABEL, n) == 0 && address_is_public_suffix(psl, host + n))
         return "the host is autodiscover.<public suffix>";
     return NULL;
+}
+
+int trust_url_host(const psl_ctx_t *psl, const char *url, const char **why, char **host)
+{
+    *host = NULL;
+    if (*why)
+        return 0;
+    if (!(*host = redirect_url_host(url)))
+        return -1;
+    if ((*why = trust_host_problem(psl, *host))) {
+        free(*host);
+        *host = NULL;
+    }
+    return 0;
 }
 
 bool trust_same_site(const psl_ctx_t *psl, const char *domain, const char *host)

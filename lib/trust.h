@@ -17,6 +17,13 @@
 /* NULL when host may be contacted, else a static phrase saying why not. */
 const char *trust_host_problem(const psl_ctx_t *psl, const char *host);
 
+/*
+ * The host of a candidate URL, checked like any host. *why is the caller's own check of the
+ * URL (scheme and path for its protocol): when it is already set nothing more is done.
+ * Returns 0 with either *host set (the caller frees it) or *why set; -1 out of memory.
+ */
+int trust_url_host(const psl_ctx_t *psl, const char *url, const char **why, char **host);
+
 /* True when host and domain have the same registrable domain (both must have one). */
 bool trust_same_site(const psl_ctx_t *psl, const char *domain, const char *host);
 
