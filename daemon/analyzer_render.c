@@ -152,6 +152,8 @@ static const char *clip(const char *s, char *buf, size_t bufsize, size_t max)
 #define SVG_WIDTH 900
 #define SVG_BOX_RIGHT 640
 #define SVG_MAX_INDENT 6
+/* Warnings drawn from a report: the library keeps at most 16 (RESULT_MAX_WARNINGS). */
+#define RENDER_MAX_WARNINGS 16
 
 static int step_x(const json_t *step)
 {
@@ -396,6 +398,16 @@ static int render_settings(struct adbuf *b, const json_t *settings)
     return rc | adbuf_puts(b, "</dl></details>\n");
 }
 
+/* result.warnings: one row each, as many as a report can hold (a loaded file may hold more). */
+static int render_warnings(struct adbuf *b, const json_t *warnings)
+{
+    int rc = 0;
+    size_t n = json_array_size(warnings);
+    for (size_t i = 0; i < n && i < RENDER_MAX_WARNINGS; i++)
+        rc |= row(b, "Warning", json_string_value(json_array_get(warnings, i)));
+    return rc;
+}
+
 static int render_summary(struct adbuf *b, const json_t *result)
 {
     if (!json_is_object(result) || json_is_true(json_object_get(result, "running")))
@@ -411,6 +423,7 @@ static int render_summary(struct adbuf *b, const json_t *result)
     rc |= row(b, "Answered by", str(result, "url"));
     rc |= row(b, "Method", str(result, "method"));
     rc |= row_num(b, "Redirects", result, "redirects");
+    rc |= render_warnings(b, json_object_get(result, "warnings"));
     const json_t *user = json_object_get(result, "user");
     if (json_is_object(user)) {
         rc |= row(b, "Display name", str(user, "DisplayName"));

@@ -109,7 +109,15 @@ static int make_dir(const char *dir)
 
 int cache_store(const char *dir, const char *email, const char *url, long ttl_hours, time_t now)
 {
-    if (ttl_hours <= 0 || strchr(email, '\n') || strchr(url, '\n') || make_dir(dir) < 0)
+    if (ttl_hours <= 0) {
+        cache_drop(dir, email); /* TTL 0: the answer must not be reused */
+        return 0;
+    }
+    if (strchr(email, '\n') || strchr(url, '\n')) {
+        errno = EINVAL;
+        return -1;
+    }
+    if (make_dir(dir) < 0)
         return -1;
     if (ttl_hours > CACHE_MAX_TTL_HOURS)
         ttl_hours = CACHE_MAX_TTL_HOURS;
@@ -117,9 +125,10 @@ int cache_store(const char *dir, const char *email, const char *url, long ttl_ho
     char *tmp = NULL;
     if (!path || asprintf(&tmp, "%s.XXXXXX", path) < 0) {
         free(path);
+        errno = ENOMEM;
         return -1;
     }
-    int rc = -1;
+    int rc = -1, saved = 0;
     int fd = mkstemp(tmp);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (fd >= 0 && !f)
@@ -128,12 +137,18 @@ int cache_store(const char *dir, const char *email, const char *url, long ttl_ho
         int written = fprintf(f, CACHE_MAGIC "\naddress %s\nurl %s\nexpires %lld\n", email, url,
                               (long long)now + (long long)ttl_hours * 3600);
         bool ok = written > 0 && fflush(f) == 0 && fsync(fileno(f)) == 0;
+        saved = errno;
         ok = fclose(f) == 0 && ok;
         if (ok && rename(tmp, path) == 0)
             rc = 0;
     }
-    if (rc < 0 && fd >= 0)
-        unlink(tmp);
+    if (rc < 0) {
+        if (!saved)
+            saved = errno;
+        if (fd >= 0)
+            unlink(tmp);
+        errno = saved;
+    }
     free(tmp);
     free(path);
     return rc;

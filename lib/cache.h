@@ -22,7 +22,10 @@ char *cache_path(const char *dir, const char *email);
  */
 char *cache_lookup(const char *dir, const char *email, time_t now);
 
-/* Stores url for email until now + ttl_hours. 0, or -1 (the cache is left as it was). */
+/*
+ * Stores url for email until now + ttl_hours (0: drops the entry, as TTL 0 means "do not
+ * reuse"). 0, or -1 with errno set (the cache is left as it was).
+ */
 int cache_store(const char *dir, const char *email, const char *url, long ttl_hours, time_t now);
 
 /* Forgets email's entry; a missing entry is fine. */

@@ -9,6 +9,7 @@
  * the outcome (an Autodiscover error beats a refusal of credentials, which beats a redirect
  * not followed, which beats an unusable answer, which beats no answer).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -365,9 +366,11 @@ static int store_in_cache(struct discovery *d, const char *url)
     ad_client *c = d->client;
     if (!c->cache_dir || (c->excluded & AD_METHOD_LASTKNOWN))
         return 0;
-    /* A cache is only a shortcut: failing to write one is not a failed discovery. */
-    cache_store(c->cache_dir, d->requested, url, journey_answer_ttl(&d->result->answer),
-                time(NULL));
+    /* A cache is only a shortcut: failing to write one is a warning, not a failure. */
+    if (cache_store(c->cache_dir, d->requested, url, journey_answer_ttl(&d->result->answer),
+                    time(NULL)) < 0)
+        return result_add_warning(d->result, "last-known-good cache not written: %s: %s",
+                                  c->cache_dir, strerror(errno));
     return 0;
 }
 

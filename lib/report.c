@@ -2,7 +2,7 @@
  * report: the result and its journey as one JSON document (doc/autodiscover.md describes it):
  *   {"result": {"ok", "code", "reason", "email", "url", "method", "user", "action",
  *               "protocols", "from_cache", "redirects", "protocol", "settings",
- *               "setting_errors"}, "steps": [{"method", "url",
+ *               "setting_errors", "warnings"}, "steps": [{"method", "url",
  *               "status", "code", "elapsed_ms", "auth", "decision", "reason", "email", "hop",
  *               "redirected_from", and for DNS steps "query" and "answers"; "tls" for
  *               https steps where TLS happened, "auth_offered" for a 401 naming schemes}, ...]}
@@ -25,6 +25,19 @@ static json_t *string_or_null(const char *s)
 static int set(json_t *obj, const char *key, json_t *value)
 {
     return value ? json_object_set_new(obj, key, value) : -1;
+}
+
+/* An array of the n strings of v. */
+static json_t *strings_json(char *const *v, size_t n)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        if (json_array_append_new(list, string_or_null(v[i])) < 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
 }
 
 static json_t *user_json(const struct ad_result *r)
@@ -141,24 +154,15 @@ static json_t *result_json(const struct ad_result *r)
         set(res, "redirects", json_integer(r->redirects)) < 0 ||
         set(res, "protocol", string_or_null(r->protocol)) < 0 ||
         set(res, "settings", settings_json(r)) < 0 ||
-        set(res, "setting_errors", setting_errors_json(r)) < 0) {
+        set(res, "setting_errors", setting_errors_json(r)) < 0 ||
+        set(res, "warnings", strings_json(r->warnings, r->nwarnings)) < 0) {
         json_decref(res);
         return NULL;
     }
     return res;
 }
 
-static json_t *answers_json(const struct result_step *s)
-{
-    json_t *list = json_array();
-    for (size_t i = 0; list && i < s->nanswers; i++) {
-        if (json_array_append_new(list, string_or_null(s->answers[i])) < 0) {
-            json_decref(list);
-            return NULL;
-        }
-    }
-    return list;
-}
+
 
 static json_t *tls_names_json(const struct http_tls *t)
 {
@@ -227,7 +231,7 @@ static json_t *step_json(const struct result_step *s)
         set(step, "hop", json_integer(s->hop)) < 0 ||
         set(step, "redirected_from", string_or_null(s->redirected_from)) < 0 ||
         (s->query && set(step, "query", json_string(s->query)) < 0) ||
-        (s->query && set(step, "answers", answers_json(s)) < 0) ||
+        (s->query && set(step, "answers", strings_json(s->answers, s->nanswers)) < 0) ||
         (s->tls.present && set(step, "tls", tls_json(&s->tls)) < 0) ||
         (s->auth_offered && set(step, "auth_offered", auth_offered_json(s->auth_offered)) < 0)) {
         json_decref(step);

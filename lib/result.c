@@ -147,16 +147,49 @@ int result_step_set_query(struct result_step *s, const char *query)
     return 0;
 }
 
+/* Appends a copy of str to the list *v of *n strings. 0 or -1 (OOM). */
+static int strings_append(char ***v, size_t *n, const char *str)
+{
+    char **grown = realloc(*v, (*n + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    *v = grown;
+    if (!(grown[*n] = strdup(str)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
+static void strings_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
 int result_step_add_answer(struct result_step *s, const char *answer)
 {
-    char **answers = realloc(s->answers, (s->nanswers + 1) * sizeof *answers);
-    if (!answers)
-        return -1;
-    s->answers = answers;
-    if (!(answers[s->nanswers] = strdup(answer)))
-        return -1;
-    s->nanswers++;
-    return 0;
+    return strings_append(&s->answers, &s->nanswers, answer);
+}
+
+/* The formatted line, or NULL (OOM). */
+static char *format_line(const char *fmt, va_list ap)
+{
+    char *line = NULL;
+    return vasprintf(&line, fmt, ap) < 0 ? NULL : line;
+}
+
+int result_add_warning(struct ad_result *r, const char *fmt, ...)
+{
+    if (r->nwarnings >= RESULT_MAX_WARNINGS)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    char *line = format_line(fmt, ap);
+    va_end(ap);
+    int rc = line ? strings_append(&r->warnings, &r->nwarnings, line) : -1;
+    free(line);
+    return rc;
 }
 
 static int copy_opt(char **dst, const char *src)
@@ -297,11 +330,10 @@ static void settings_free(struct result_setting *list, size_t n)
 int result_set_outcome(struct ad_result *r, ad_code code, const char *fmt, ...)
 {
     va_list ap;
-    char *reason = NULL;
     va_start(ap, fmt);
-    int n = vasprintf(&reason, fmt, ap);
+    char *reason = format_line(fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (!reason)
         return -1;
     free(r->reason);
     r->reason = reason;
@@ -320,9 +352,7 @@ void ad_result_free(ad_result *r)
         free(step->email);
         free(step->redirected_from);
         free(step->query);
-        for (size_t a = 0; a < step->nanswers; a++)
-            free(step->answers[a]);
-        free(step->answers);
+        strings_free(step->answers, step->nanswers);
         http_tls_free(&step->tls);
         free(step->auth_offered);
     }
@@ -331,6 +361,7 @@ void ad_result_free(ad_result *r)
         pox_response_free(&r->answer);
     settings_free(r->settings, r->nsettings);
     settings_free(r->setting_errors, r->nsetting_errors);
+    strings_free(r->warnings, r->nwarnings);
     free(r->reason);
     free(r->email);
     free(r->url);
@@ -540,6 +571,16 @@ int ad_result_from_cache(const ad_result *r)
 int ad_result_redirects(const ad_result *r)
 {
     return r ? r->redirects : 0;
+}
+
+size_t ad_result_warning_count(const ad_result *r)
+{
+    return r ? r->nwarnings : 0;
+}
+
+const char *ad_result_warning(const ad_result *r, size_t index)
+{
+    return r && index < r->nwarnings ? r->warnings[index] : NULL;
 }
 
 const char *ad_result_protocol_name(const ad_result *r)

@@ -89,7 +89,12 @@ struct ad_result {
     struct result_step *steps;
     size_t nsteps;
     size_t capacity;
+    char **warnings; /* what went wrong without failing the discovery (result_add_warning) */
+    size_t nwarnings;
 };
+
+/* Warnings kept per result; more are dropped (each names a distinct problem). */
+#define RESULT_MAX_WARNINGS 16
 
 const char *step_decision_name(enum step_decision decision);
 const char *step_auth_name(enum step_auth auth);
@@ -109,6 +114,9 @@ int result_step_set_context(struct result_step *s, const char *email, int hop, c
 /* Makes s a DNS step: url becomes NULL, query is copied. 0 or -1 (OOM). */
 int result_step_set_query(struct result_step *s, const char *query);
 int result_step_add_answer(struct result_step *s, const char *answer);
+/* One line on what went wrong without failing the discovery (a cache not written). 0 or -1. */
+int result_add_warning(struct ad_result *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /*
  * Copies what a step keeps of an HTTP answer: its TLS outcome (bounded as http.h says) and
  * the authentication schemes a 401 offered. Never a header value. 0 or -1 (OOM).

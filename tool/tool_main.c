@@ -177,6 +177,8 @@ static int report(const ad_result *result, ad_code code, const struct tool_optio
         tool_error("out of memory");
         return EXIT_INTERNAL;
     }
+    for (size_t i = 0; i < ad_result_warning_count(result); i++)
+        tool_error("warning: %s", ad_result_warning(result, i));
     if (code != AD_OK)
         tool_error("%s", ad_result_reason(result) ? ad_result_reason(result) : ad_strerror(code));
     else if (!o->json) {

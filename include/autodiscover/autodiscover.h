@@ -323,6 +323,17 @@ AD_EXTERN const char *ad_result_step_tls_name(const ad_result *result, size_t in
  */
 AD_EXTERN const char *ad_result_step_auth_offered(const ad_result *result, size_t index);
 
+/* --- Added in 0.1.0 with warnings (append only below this line) --- */
+
+/*
+ * Warnings: what went wrong without failing the discovery, one line each (at most 16), e.g.
+ * "last-known-good cache not written: /path: No space left on device". The tool prints them
+ * as "warning: ..." and the JSON report lists them in "result" "warnings".
+ */
+AD_EXTERN size_t ad_result_warning_count(const ad_result *result);
+/* The warning at index, or NULL; valid while the result lives. */
+AD_EXTERN const char *ad_result_warning(const ad_result *result, size_t index);
+
 #ifdef __cplusplus
 }
 #endif

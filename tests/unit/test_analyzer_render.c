@@ -142,7 +142,8 @@ static void test_hostile(void)
     static const char hostile[] =
         "{\"result\":{\"ok\":false,\"reason\":\"<script>alert(1)</script>\",\"email\":"
         "\"\\\"><img src=x onerror=alert(2)>\",\"protocols\":[{\"Type\":\"</svg><script>\","
-        "\"<b>k</b>\":\"javascript:alert(3)\"}],\"user\":{\"DisplayName\":\"<iframe>\"}},"
+        "\"<b>k</b>\":\"javascript:alert(3)\"}],\"user\":{\"DisplayName\":\"<iframe>\"},"
+        "\"warnings\":[\"<img src=w>\",7,null]},"
         "\"steps\":[{\"method\":\"<script>\",\"url\":\"https://x/\\\" onmouseover=\\\"a\","
         "\"decision\":\"</text></svg><script>alert(4)</script>\",\"reason\":\"</title>"
         "<script>\",\"redirected_from\":\"<x>\",\"answers\":[\"<li onclick=y>\"],\"query\":"
@@ -160,7 +161,32 @@ static void test_hostile(void)
     CHECK(strstr(html, "\" onmouseover") == NULL);
     CHECK(count(html, "</svg>") == 1);
     CHECK(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;") != NULL);
+    CHECK(strstr(html, "<dt>Warning</dt><dd>&lt;img src=w&gt;</dd>") != NULL);
+    CHECK(count(html, "<dt>Warning</dt>") == 1); /* 7 and null are not strings */
     free(html);
+}
+
+/* result.warnings: drawn one row each, at most 16 however many a loaded file holds. */
+static void test_warnings(void)
+{
+    struct adbuf json;
+    adbuf_init(&json, 1u << 20);
+    int rc = adbuf_puts(&json, "{\"result\":{\"ok\":true,\"warnings\":[");
+    for (int i = 0; i < 40; i++)
+        rc |= adbuf_printf(&json, "%s\"cache not written %d\"", i ? "," : "", i);
+    rc |= adbuf_puts(&json, "]},\"steps\":[]}");
+    CHECK(rc == 0);
+    char err[256];
+    char *text = adbuf_steal(&json);
+    char *html = text ? render(text, err, sizeof err) : NULL;
+    CHECK(html != NULL);
+    if (html) {
+        CHECK(count(html, "<dt>Warning</dt>") == 16);
+        CHECK(strstr(html, "<dd>cache not written 15</dd>") != NULL);
+        CHECK(strstr(html, "cache not written 16") == NULL);
+    }
+    free(html);
+    free(text);
 }
 
 static void test_caps(void)
@@ -280,6 +306,7 @@ int main(void)
     test_known_report();
     test_tls_fields();
     test_hostile();
+    test_warnings();
     test_caps();
     test_trace();
     return test_done("analyzer_render");

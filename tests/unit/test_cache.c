@@ -1,4 +1,5 @@
 /* cache.c and localxml.c: the last-known-good entries and the local XML map. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +24,14 @@ static void test_cache(const char *dir)
     free(url);
     CHECK(cache_lookup(dir, "bob@contoso.test", now + 3600) == NULL); /* expired */
     CHECK(cache_lookup(dir, "alice@contoso.test", now) == NULL);
-    /* TTL 0 stores nothing; a newline cannot sneak in. */
-    CHECK(cache_store(dir, "carol@contoso.test", URL, 0, now) < 0);
+    /* TTL 0 stores nothing and drops what was there; a newline cannot sneak in. */
+    CHECK(cache_store(dir, "carol@contoso.test", URL, 1, now) == 0);
+    CHECK(cache_store(dir, "carol@contoso.test", URL, 0, now) == 0);
+    CHECK(cache_lookup(dir, "carol@contoso.test", now) == NULL);
+    errno = 0;
     CHECK(cache_store(dir, "carol@contoso.test", URL "\nurl https://evil.test/", 1, now) < 0);
+    CHECK(errno == EINVAL);
+    CHECK(cache_lookup(dir, "carol@contoso.test", now) == NULL);
     /* A replaced entry: the new URL. */
     CHECK(cache_store(dir, "bob@contoso.test",
                       "https://b.contoso.test/autodiscover/autodiscover.xml", 2, now) == 0);

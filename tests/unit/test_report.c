@@ -96,8 +96,9 @@ static void test_json_shape(const struct ad_result *r)
     json_t *doc = json_loads(text ? text : "", 0, &err);
     CHECK(json_is_object(doc) && json_object_size(doc) == 2);
     json_t *res = json_object_get(doc, "result");
-    /* + from_cache, redirects; + protocol, settings, setting_errors */
-    CHECK(json_is_object(res) && json_object_size(res) == 14);
+    /* + from_cache, redirects; + protocol, settings, setting_errors; + warnings */
+    CHECK(json_is_object(res) && json_object_size(res) == 15);
+    CHECK(json_array_size(json_object_get(res, "warnings")) == 0);
     CHECK_STR(json_string_value(json_object_get(res, "protocol")), "pox");
     CHECK(json_object_size(json_object_get(res, "settings")) == 0);
     CHECK(json_array_size(json_object_get(res, "setting_errors")) == 0);
@@ -303,6 +304,29 @@ static void test_tls_step_shape(void)
     ad_result_free(r);
 }
 
+/* Warnings: kept in order, capped at RESULT_MAX_WARNINGS, listed in the report. */
+static void test_warnings(void)
+{
+    struct ad_result *r = result_new("bob@contoso.test");
+    CHECK(r != NULL);
+    CHECK(ad_result_warning_count(r) == 0 && ad_result_warning(r, 0) == NULL);
+    for (int i = 0; i < RESULT_MAX_WARNINGS + 3; i++)
+        CHECK(result_add_warning(r, "cache not written: /c: %s %d", "No space", i) == 0);
+    CHECK(ad_result_warning_count(r) == RESULT_MAX_WARNINGS);
+    CHECK_STR(ad_result_warning(r, 1), "cache not written: /c: No space 1");
+    CHECK(ad_result_warning(r, RESULT_MAX_WARNINGS) == NULL);
+    CHECK(ad_result_warning_count(NULL) == 0 && ad_result_warning(NULL, 0) == NULL);
+    char *text = ad_result_to_json(r);
+    json_error_t err;
+    json_t *doc = json_loads(text ? text : "", 0, &err);
+    json_t *list = json_object_get(json_object_get(doc, "result"), "warnings");
+    CHECK(json_array_size(list) == RESULT_MAX_WARNINGS);
+    CHECK_STR(json_string_value(json_array_get(list, 0)), "cache not written: /c: No space 0");
+    json_decref(doc);
+    ad_free(text);
+    ad_result_free(r);
+}
+
 int main(void)
 {
     struct ad_result *r = build_result();
@@ -313,5 +337,6 @@ int main(void)
     test_no_password_in_report();
     test_dns_step_shape();
     test_tls_step_shape();
+    test_warnings();
     return test_done("report");
 }
