@@ -31,6 +31,8 @@ static void on_answer(void *arg, int status, int timeouts, unsigned char *abuf, 
 {
     struct query_state *q = arg;
     q->done = true;
+    if (status == ARES_EDESTRUCTION)
+        return; /* given up at the budget (run_channel): the status stays ARES_ETIMEOUT */
     q->status = status;
     if (status == ARES_SUCCESS && abuf && alen > 0 && (q->abuf = malloc((size_t)alen))) {
         memcpy(q->abuf, abuf, (size_t)alen);
@@ -63,16 +65,25 @@ int dns_server_valid(const char *server)
     return rc == ARES_SUCCESS ? 0 : -1;
 }
 
-static void run_channel(ares_channel channel, struct query_state *q)
+/*
+ * Drives the query until it is answered or timeout_ms have passed since started: c-ares
+ * doubles its per-try timeout on each retry, so its own schedule could run past the budget.
+ */
+static void run_channel(ares_channel channel, struct query_state *q,
+                        const struct timespec *started, long timeout_ms)
 {
     while (!q->done) {
+        long left = timeout_ms - ms_since(started);
+        if (left <= 0)
+            break;
         fd_set readers, writers;
         FD_ZERO(&readers);
         FD_ZERO(&writers);
         int nfds = ares_fds(channel, &readers, &writers);
         if (nfds == 0)
             break;
-        struct timeval tv, *tvp = ares_timeout(channel, NULL, &tv);
+        struct timeval max = {.tv_sec = left / 1000, .tv_usec = (left % 1000) * 1000};
+        struct timeval tv, *tvp = ares_timeout(channel, &max, &tv);
         select(nfds, &readers, &writers, NULL, tvp);
         ares_process(channel, &readers, &writers);
     }
@@ -142,6 +153,29 @@ static const char *failure_text(int status)
     }
 }
 
+/*
+ * out->detail for a failed query: the answer's meaning, and for a server that did not answer
+ * (timed out, refused) which server and for how long, so a stopped DNS server is told apart
+ * from a name that does not exist.
+ */
+static void describe_failure(struct dns_srv_answer *out, int status, const char *server)
+{
+    const char *who = server ? server : "the system's resolver";
+    int n;
+    if (status == ARES_ENODATA)
+        n = (out->detail = strdup("no SRV records")) ? 0 : -1;
+    else if (status == ARES_ETIMEOUT)
+        n = asprintf(&out->detail, "DNS server %s: no answer in %ld ms", who, out->elapsed_ms);
+    else if (status == ARES_ECONNREFUSED)
+        n = asprintf(&out->detail, "DNS server %s: connection refused", who);
+    else
+        n = (out->detail = strdup(failure_text(status))) ? 0 : -1;
+    if (n < 0) {
+        out->detail = NULL;
+        out->outcome = DNS_NOMEM;
+    }
+}
+
 void dns_query_srv(const char *name, const char *server, long timeout_ms,
                    struct dns_srv_answer *out)
 {
@@ -165,7 +199,7 @@ void dns_query_srv(const char *name, const char *server, long timeout_ms,
     }
     struct query_state q = {.out = out, .status = ARES_ETIMEOUT};
     ares_query(channel, name, ns_c_in, ns_t_srv, on_answer, &q);
-    run_channel(channel, &q);
+    run_channel(channel, &q, &started, timeout_ms);
     ares_destroy(channel); /* calls back pending queries with ARES_EDESTRUCTION */
     ares_library_cleanup();
     if (q.status == ARES_SUCCESS && q.abuf)
@@ -176,10 +210,10 @@ void dns_query_srv(const char *name, const char *server, long timeout_ms,
         out->outcome = DNS_NO_RECORDS;
     else
         out->outcome = DNS_FAIL;
-    if (out->outcome != DNS_ANSWER && out->outcome != DNS_NOMEM && !out->detail)
-        out->detail = strdup(q.status == ARES_ENODATA ? "no SRV records" : failure_text(q.status));
     free(q.abuf);
     out->elapsed_ms = ms_since(&started);
+    if (out->outcome != DNS_ANSWER && out->outcome != DNS_NOMEM && !out->detail)
+        describe_failure(out, q.status, server);
 }
 
 void dns_srv_answer_free(struct dns_srv_answer *a)

@@ -1,60 +1,20 @@
 #!/bin/bash
 # DNS SRV against a real unbound started here on 127.0.0.1:<free port> with a zone file
-# (LAB.md §2 recipe): RFC 2782 order with --seed, the port-80 record ignored, targets needing
+# (unbound.sh, LAB.md §2 recipe): RFC 2782 order with --seed, the port-80 record ignored, targets needing
 # consent, the chosen target answering. Skips (77) without unbound.
 set -euo pipefail
 tool=${1:?usage: srv-unbound.sh AUTODISCOVER}
-unbound=$(command -v unbound || echo /usr/sbin/unbound)
-[ -x "$unbound" ] || { echo "SKIP: unbound not installed"; exit 77; }
+command -v unbound >/dev/null || [ -x /usr/sbin/unbound ] || { echo "SKIP: unbound not installed"; exit 77; }
 . "$(dirname "$0")/fixture.sh"
 
 dns_port=$(free_port)
-cat >"$tmp/srv.test.zone" <<'ZONE'
-$ORIGIN srv.test.
-$TTL 60
-@ IN SOA ns.srv.test. admin.srv.test. 1 3600 600 86400 60
-@ IN NS ns.srv.test.
-ns IN A 127.0.0.1
+cat >"$tmp/srv.records" <<'ZONE'
 _autodiscover._tcp IN SRV 0 10 80 http.srv.test.
 _autodiscover._tcp IN SRV 10 5 443 backup.hoster.test.
 _autodiscover._tcp IN SRV 0 5 443 mail.hoster.test.
 _autodiscover._tcp IN SRV 0 1 443 mail2.hoster.test.
 ZONE
-cat >"$tmp/unbound.conf" <<CONF
-server:
-  interface: 127.0.0.1@$dns_port
-  port: $dns_port
-  do-daemonize: no
-  username: ""
-  chroot: ""
-  directory: "$tmp"
-  pidfile: ""
-  use-syslog: no
-  logfile: ""
-  do-ip6: no
-  access-control: 127.0.0.0/8 allow
-  local-zone: "test." nodefault
-  module-config: "iterator"
-remote-control:
-  control-enable: no
-auth-zone:
-  name: "srv.test"
-  zonefile: "$tmp/srv.test.zone"
-  for-downstream: no
-  for-upstream: yes
-  fallback-enabled: no
-CONF
-"$unbound" -d -c "$tmp/unbound.conf" 2>"$tmp/unbound.log" &
-unbound_pid=$!
-for _ in $(seq 50); do
-    python3 - "$dns_port" <<'PY' 2>/dev/null && break
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(0.1)
-q = b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x03srv\x04test\x00\x00\x06\x00\x01"
-s.sendto(q, ("127.0.0.1", int(sys.argv[1]))); s.recv(512)
-PY
-    sleep 0.1
-done
+unbound_pid=$("$here/unbound.sh" start "$dns_port" "$tmp/dns" srv.test "$tmp/srv.records" | sed -n 's/^pid //p')
 
 srv() { # the caller's options first, so its --connect-to wins
     "$tool" "$@" --json --cacert "$tmp/ca.pem" --no-cache --dns-server "127.0.0.1:$dns_port" \

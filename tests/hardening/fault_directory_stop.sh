@@ -1,10 +1,10 @@
 #!/bin/bash
 # The LDAP server and the DNS server stopping under the client (needs slapd, else SKIP):
 # a real slapd (tests/ldap/slapd.sh) for the SCP step, first frozen (SIGSTOP: it accepted
-# and never answers, as a server that stopped mid-search), then killed (refused); a DNS
-# server for SRV that stopped answering (a bound UDP socket that never reads). Each time the
-# step carries a clear reason, the next method is tried (the root domain's server answers:
-# AD_OK), and the journey ends well within its deadline.
+# and never answers, as a server that stopped mid-search), then killed (refused); a real
+# unbound for SRV, answering, then frozen, then killed. Each time the step carries a clear
+# reason, the next method is tried where there is one (the root domain's server answers
+# after SCP: AD_OK), and the journey ends well within its deadline.
 #
 #   fault_directory_stop.sh AUTODISCOVER
 set -euo pipefail
@@ -22,7 +22,7 @@ DNS_PID=
 e2e_cleanup_hook() {
     exec 3>&-; kill "$SERVER_PID" 2>/dev/null || true
     kill -CONT "$SLAPD_PID" 2>/dev/null || true; "$SLAPD_SH" stop "$WORK/ldap" >/dev/null 2>&1 || true
-    [ -z "$DNS_PID" ] || kill "$DNS_PID" 2>/dev/null || true
+    "$HARD_DIR/../client/unbound.sh" stop "$WORK/dns" 2>/dev/null || true
 }
 # Frozen: connected, bound, searched, never answered.
 kill -STOP "$SLAPD_PID"
@@ -41,25 +41,39 @@ expect_report ldap-stopped 's[0]["method"] == "scp" and s[0]["decision"] != "suc
 expect_report ldap-stopped 'j["result"]["code"] == "AD_OK" and j["result"]["method"] == "root"'
 check_within "slapd stopped" 5 160
 python3 -c 'import json,sys; s=json.load(open(sys.argv[1]))["steps"][0]; print("figure: scp step:", s["decision"], "-", s["reason"])' ldap-stopped.json
-# A DNS server that stopped answering, for SRV (the only method left after root and
-# autodiscover are excluded): a clear reason, no hang past the deadline (exit not 0).
+# The DNS server for SRV (the only method left once root, autodiscover and the probe are
+# excluded): a real unbound (tests/client/unbound.sh) holding _autodiscover._tcp.contoso.test
+# -> autodiscover.contoso.test:443 (the good server). Running: the SRV target answers (AD_OK, method
+# srv). Frozen (SIGSTOP: the socket is there, nothing answers): a clear reason, the journey
+# ends within its deadline. Stopped (killed: the port is closed): a clear reason at once.
+UNBOUND_SH=$HARD_DIR/../client/unbound.sh
 DPORT=$(e2e_free_port)
-python3 -c 'import socket,sys,time; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",int(sys.argv[1]))); print("up",flush=True); time.sleep(120)' "$DPORT" > dns.out &
-DNS_PID=$!
-for _ in $(seq 50); do grep -q up dns.out && break; sleep 0.1; done
-SECONDS=0
-rc=0
-"$TOOL" --json --cacert ca.pem --no-cache --sequential --dns-server "127.0.0.1:$DPORT" \
-    --exclude root,autodiscover,redirect --password-file password --timeout 2 --deadline 8 \
-    bob@contoso.test > dns.json 2> dns.err < /dev/null || rc=$?
-echo "figure: DNS server silent: exit $rc in ${SECONDS} s"
-check "DNS silent: the journey ends (not 0)" yes "$([ "$rc" != 0 ] && echo yes || echo no)"
-check "DNS silent: within the deadline (8 s + 2)" yes "$([ "$SECONDS" -le 10 ] && echo yes || echo "no (${SECONDS} s)")"
-CHECKS=$((CHECKS + 1))
-if python3 - dns.json <<'PY'; then echo "ok: DNS silent: the srv step has a reason"; else echo "FAIL: DNS silent: no srv step with a reason"; cat dns.json; FAILED=$((FAILED + 1)); fi
-import json, sys
-s = [x for x in json.load(open(sys.argv[1]))["steps"] if x["method"] == "srv"]
-print("figure: srv step:", s[0]["decision"], "-", s[0]["reason"]) if s else None
-sys.exit(0 if s and s[0]["decision"] != "success" and len(s[0]["reason"]) > 5 else 1)
-PY
+echo "_autodiscover._tcp IN SRV 0 0 443 autodiscover.contoso.test." > "$WORK/srv.records"
+DNS_PID=$("$UNBOUND_SH" start "$DPORT" "$WORK/dns" contoso.test "$WORK/srv.records" | sed -n 's/^pid //p')
+# srv_run NAME: the journey by SRV only; sets RC and ELAPSED (s).
+srv_run() {
+    SECONDS=0
+    RC=0
+    "$TOOL" --json --cacert ca.pem --no-cache --sequential --dns-server "127.0.0.1:$DPORT" \
+        --connect-to "autodiscover.contoso.test:443:127.0.0.1:${SRV[good]}" \
+        --exclude root,autodiscover,redirect --password-file password --timeout 2 --deadline 8 \
+        bob@contoso.test > "$1.json" 2> "$1.err" < /dev/null || RC=$?
+    ELAPSED=$SECONDS
+    echo "figure: DNS $1: exit $RC in ${ELAPSED} s"
+    python3 -c 'import json,sys; s=[x for x in json.load(open(sys.argv[1]))["steps"] if x["method"] == "srv"]; print("figure: srv step:", s[0]["decision"], "-", s[0]["reason"]) if s else None' "$1.json"
+    check_no_sanitizer "$1.err"
+}
+srv_run dns-running
+check "DNS running: exit 0" 0 "$RC"
+expect_report dns-running 'j["result"]["code"] == "AD_OK" and j["result"]["method"] == "srv" and s[0]["method"] == "srv" and s[0]["answers"] == ["0 0 443 autodiscover.contoso.test"]'
+kill -STOP "$DNS_PID"
+srv_run dns-frozen
+check "DNS frozen: the journey ends (not 0)" yes "$([ "$RC" != 0 ] && echo yes || echo no)"
+check "DNS frozen: within the deadline (8 s + 2)" yes "$([ "$ELAPSED" -le 10 ] && echo yes || echo "no (${ELAPSED} s)")"
+expect_report dns-frozen 's[0]["method"] == "srv" and s[0]["decision"] != "success" and len(s[0]["reason"]) > 5 and not s[0]["answers"]'
+"$UNBOUND_SH" stop "$WORK/dns"
+srv_run dns-stopped
+check "DNS stopped: the journey ends (not 0)" yes "$([ "$RC" != 0 ] && echo yes || echo no)"
+check "DNS stopped: within the deadline (8 s + 2)" yes "$([ "$ELAPSED" -le 10 ] && echo yes || echo "no (${ELAPSED} s)")"
+expect_report dns-stopped 's[0]["method"] == "srv" and s[0]["decision"] != "success" and len(s[0]["reason"]) > 5 and not s[0]["answers"]'
 e2e_finish
