@@ -41,15 +41,15 @@ expect_log 'not any(x["host"] == "eu.provider.test" for x in r)'
 
 # 4. redirectUrl A -> B -> A: the loop is seen, A is not POSTed again; exit 6.
 run loop 6 ad loop@contoso.test
-expect_json "$tmp/loop.json" 's[-1]["decision"] == "stop" and "loop" in s[-1]["reason"] and j["result"]["code"] == "AD_E_REDIRECT_LIMIT"'
+expect_json "$tmp/loop.json" 'd[-1]["decision"] == "stop" and "loop" in d[-1]["reason"] and j["result"]["code"] == "AD_E_REDIRECT_LIMIT"'
 expect_log 'sum(1 for x in r if x["host"] == "autodiscover.contoso.test") == 1 and sum(1 for x in r if x["host"] == "eu.provider.test") == 1'
 
 # 5. Endless redirectUrl: 10 followed, the 11th refused; 11 POSTs in all.
 run chain 6 ad chain@contoso.test
-expect_json "$tmp/chain.json" 'len([x for x in s if x["method"] == "autodiscover"]) == 11 and s[-1]["decision"] == "stop" and "limit of 10" in s[-1]["reason"] and j["result"]["redirects"] == 10'
-expect_log 'len(r) == 11'
+expect_json "$tmp/chain.json" 'len([x for x in d if x["method"] == "autodiscover"]) == 11 and d[-1]["decision"] == "stop" and "limit of 10" in d[-1]["reason"] and j["result"]["redirects"] == 10'
+expect_log 'len([x for x in r if x["method"] == "POST"]) == 11'
 run chain3 6 ad --max-redirects 3 chain@contoso.test
-expect_log 'len(r) == 4'
+expect_log 'len([x for x in r if x["method"] == "POST"]) == 4'
 
 # 6. redirectAddr: the journey starts over for the new address (new domain), same user name.
 run moveaddr 0 ad moveaddr@contoso.test
