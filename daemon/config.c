@@ -221,6 +221,11 @@ static int apply_auth_failure_window(struct parser *p, const struct arg *args)
     return set_number_once(p, &p->conf->auth_failure_window, 4u, &args[0], "auth-failure-window");
 }
 
+static int apply_request_deadline(struct parser *p, const struct arg *args)
+{
+    return set_number_once(p, &p->conf->request_deadline, 8u, &args[0], "request-deadline");
+}
+
 static int apply_user(struct parser *p, const struct arg *args)
 {
     return set_string_once(p, &p->conf->user, &args[0], "user");
@@ -502,6 +507,7 @@ static const struct directive directives[] = {
     {"credential-cache-ttl", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 3600, false, apply_cred_cache_ttl},
     {"auth-failure-limit", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 1000, false, apply_auth_failure_limit},
     {"auth-failure-window", BLOCK_TOP, 1, {ARG_NUMBER}, 1, 86400, false, apply_auth_failure_window},
+    {"request-deadline", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 3600, false, apply_request_deadline},
     {"listen", BLOCK_TOP, 2, {ARG_STRING, ARG_NUMBER}, 1, 65535, true, apply_listen},
     {"host", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, true, apply_host},
     {"tls-certificate", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,
@@ -788,6 +794,7 @@ struct config *config_parse_string(const char *name, const char *text, char *err
     p.conf->connection_limit = CONFIG_DEFAULT_CONNECTION_LIMIT;
     p.conf->per_ip_limit = CONFIG_DEFAULT_PER_IP_LIMIT;
     p.conf->timeout_seconds = CONFIG_DEFAULT_TIMEOUT_SECONDS;
+    p.conf->request_deadline = CONFIG_DEFAULT_REQUEST_DEADLINE;
     p.conf->cred_cache_ttl = CONFIG_DEFAULT_CRED_CACHE_TTL;
     p.conf->auth_failure_limit = CONFIG_DEFAULT_AUTH_FAILURE_LIMIT;
     p.conf->auth_failure_window = CONFIG_DEFAULT_AUTH_FAILURE_WINDOW;

@@ -22,6 +22,7 @@
 #define CONFIG_DEFAULT_CONNECTION_LIMIT 1024u
 #define CONFIG_DEFAULT_PER_IP_LIMIT 64u
 #define CONFIG_DEFAULT_TIMEOUT_SECONDS 30u
+#define CONFIG_DEFAULT_REQUEST_DEADLINE 20u
 #define CONFIG_DEFAULT_CRED_CACHE_TTL 60u
 #define CONFIG_DEFAULT_AUTH_FAILURE_LIMIT 5u
 #define CONFIG_DEFAULT_AUTH_FAILURE_WINDOW 60u
@@ -111,6 +112,7 @@ struct config {
     unsigned cred_cache_ttl;      /* seconds a verified password is remembered; 0: never */
     unsigned auth_failure_limit;  /* failures per address or account before 429; 0: off */
     unsigned auth_failure_window; /* seconds */
+    unsigned request_deadline;    /* seconds to send a request (head and body); 0: none */
     /* Not settable yet: fixed defaults, kept here so the server reads them from one place. */
     unsigned connection_limit;
     unsigned per_ip_limit;

@@ -27,6 +27,12 @@ static const struct {
                             "Password checks answered by the verified-credential cache."},
     [METRICS_CACHE_MISSES] = {"autodiscoverd_credential_cache_misses_total",
                               "Password checks that ran yescrypt."},
+    [METRICS_CONN_DEADLINE] = {"autodiscoverd_connections_deadline_closed_total",
+                               "Connections closed for not sending a request within "
+                               "request-deadline."},
+    [METRICS_CONN_EVICTED] = {"autodiscoverd_connections_evicted_total",
+                              "Connections waiting for a request closed to make room for "
+                              "new ones."},
 };
 
 static atomic_ulong requests[METRICS_ROUTE_COUNT][NSTATUS];

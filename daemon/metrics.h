@@ -25,6 +25,8 @@ enum metrics_counter {
     METRICS_AUTH_THROTTLED, /* attempts refused with 429 */
     METRICS_CACHE_HITS,     /* verified-credential cache: yescrypt skipped */
     METRICS_CACHE_MISSES,   /* yescrypt ran */
+    METRICS_CONN_DEADLINE,  /* connections closed by request-deadline (conn_guard) */
+    METRICS_CONN_EVICTED,   /* waiting connections closed to make room (conn_guard) */
     METRICS_COUNTER_COUNT
 };
 

@@ -30,6 +30,7 @@
 #include "access_log.h"
 #include "analyzer.h"
 #include "adbuf.h"
+#include "conn_guard.h"
 #include "cred_cache.h"
 #include "directory.h"
 #include "http_auth.h"
@@ -74,7 +75,8 @@ struct server_listener {
     struct server *srv;
     const struct config_listener *conf;
     int fd;
-    struct tls_sni *sni; /* its certificates; NULL for plain HTTP */
+    struct tls_sni *sni;      /* its certificates; NULL for plain HTTP */
+    struct conn_guard *guard; /* request deadline and eviction; its listener data: sni */
     struct MHD_Daemon *mhd;
 };
 
@@ -706,6 +708,7 @@ static void request_completed(void *cls, struct MHD_Connection *conn, void **con
 {
     struct server *srv = cls;
     struct request *req = *con_cls;
+    conn_guard_request_done(conn, toe);
     if (!req)
         return;
     struct timespec now;
@@ -792,6 +795,7 @@ static void server_free(struct server *srv)
             MHD_stop_daemon(sl->mhd);
         if (sl->fd >= 0)
             close(sl->fd);
+        conn_guard_free(sl->guard);
         tls_sni_free(sl->sni);
     }
     free(srv->listeners);
@@ -900,28 +904,41 @@ int server_start(struct server *srv, char *err, size_t errlen)
     for (size_t i = 0; i < srv->nlisteners; i++) {
         struct server_listener *sl = &srv->listeners[i];
         /*
-         * HTTPS listeners choose their certificate per connection (SNI): the notify
-         * callback hands the connection its listener's certificates, the certificate
-         * callback picks among them. Plain HTTP listeners get none of these options.
+         * Every connection is tracked by the listener's guard (request deadline, eviction
+         * under pressure). HTTPS listeners choose their certificate per connection (SNI):
+         * the guard's socket context hands the connection its listener's certificates, the
+         * certificate callback picks among them. Plain HTTP listeners get no TLS options.
          */
+        if (!sl->guard &&
+            !(sl->guard = conn_guard_new(conf->request_deadline, conf->connection_limit,
+                                         pool_size(), sl->sni))) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
         struct MHD_OptionItem tls_options[] = {
-            {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)tls_sni_notify_connection, sl->sni},
             {MHD_OPTION_HTTPS_CERT_CALLBACK, 0, (void *)tls_sni_pick},
             {MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)TLS_PRIORITIES},
             {MHD_OPTION_END, 0, NULL},
         };
-        struct MHD_OptionItem *extra = sl->sni ? tls_options : &tls_options[3];
+        struct MHD_OptionItem *extra = sl->sni ? tls_options : &tls_options[2];
         /* ITC: needed by MHD_quiesce_daemon in thread-pool mode. */
         unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
                          (sl->sni ? MHD_USE_TLS : 0);
+        /* A connection silent for the whole request deadline is over it: libmicrohttpd's
+         * idle timeout closes it even on a worker where the guard is not called. */
+        unsigned idle_timeout =
+            conf->request_deadline > 0 && conf->request_deadline < conf->timeout_seconds
+                ? conf->request_deadline
+                : conf->timeout_seconds;
         sl->mhd = MHD_start_daemon(
             flags, (uint16_t)sl->conf->port, NULL, NULL, handle_request, sl,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch every message */
             MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sl->fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
             MHD_OPTION_CONNECTION_LIMIT, conf->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-            conf->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, conf->timeout_seconds,
+            conf->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,
             MHD_OPTION_ARRAY, extra, MHD_OPTION_UNESCAPE_CALLBACK, http_keep_raw, NULL,
+            MHD_OPTION_NOTIFY_CONNECTION, conn_guard_notify, sl->guard,
             MHD_OPTION_NOTIFY_COMPLETED, request_completed, srv, MHD_OPTION_END);
         if (!sl->mhd) {
             snprintf(err, errlen, "%s:%d: cannot start %s on %s port %u", conf->path,

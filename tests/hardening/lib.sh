@@ -43,12 +43,37 @@ hard_daemon() {
     e2e_start_daemon autodiscoverd.conf daemon.err "$BASE/"
 }
 
+# hard_in_netns NAME SCRIPT [ARGS...]: outside a namespace, runs SCRIPT again in a network
+# namespace of its own (NAME-PID, deleted afterwards) and exits with its status (SKIP, 77,
+# unless root); inside it (HARD_NETNS set), brings loopback up and returns.
+hard_in_netns() {
+    if [ -n "${HARD_NETNS:-}" ]; then ip link set lo up; return 0; fi
+    if [ "$(id -u)" != 0 ]; then echo "SKIP: needs root for a network namespace"; exit 77; fi
+    local ns=$1-$$ script=$2 rc=0
+    shift 2
+    ip netns add "$ns"
+    ip netns exec "$ns" env HARD_NETNS="$ns" "$script" "$@" || rc=$?
+    ip netns del "$ns"
+    exit "$rc"
+}
+
 # real_client: 0 when an authenticated POX request gets 200 with bob's settings.
 real_client() {
     local out
     out=$("${CURL[@]}" --max-time "${1:-10}" -u "bob@contoso.test:$BOB_PW" \
         -H 'Content-Type: text/xml; charset=utf-8' --data-binary @bob.xml "$URL" 2>/dev/null) || return 1
     case $out in *'<DisplayName>Bob Example</DisplayName>'*) return 0 ;; *) return 1 ;; esac
+}
+# probe_during SECONDS: the real client every 0.5 s (5 s each at most) for SECONDS; sets
+# SERVED and TRIES.
+probe_during() {
+    SERVED=0 TRIES=0
+    SECONDS=0
+    while [ "$SECONDS" -lt "$1" ]; do
+        TRIES=$((TRIES + 1))
+        if real_client 5; then SERVED=$((SERVED + 1)); fi
+        sleep 0.5
+    done
 }
 check_served() { # check_served WHEN: the real client is answered
     if real_client 10; then check "real client served $1" 0 0; else check "real client served $1" 0 1; fi

@@ -20,15 +20,9 @@ for _ in $(seq 120); do grep -q '^open' loris.out && break; sleep 0.5; done
 read -r _ opened < loris.out
 echo "figure: slowloris connections open: $opened"
 check "1,000 slowloris connections accepted" 1000 "$opened"
-served=0 tries=0
-SECONDS=0
-while [ "$SECONDS" -lt $((HOLD - 5)) ]; do
-    tries=$((tries + 1))
-    if real_client 5; then served=$((served + 1)); fi
-    sleep 0.5
-done
-echo "figure: real client during the slowloris: $served of $tries requests served"
-check "every real request served during the slowloris" "$tries" "$served"
+probe_during $((HOLD - 5))
+echo "figure: real client during the slowloris: $SERVED of $TRIES requests served"
+check "every real request served during the slowloris" "$TRIES" "$SERVED"
 check_rss_bound "with 1,000 slowloris connections" "$START"
 echo "figure: daemon file descriptors: $(find "/proc/$DAEMON_PID/fd" -mindepth 1 | wc -l)"
 wait "$LORIS"
