@@ -36,6 +36,9 @@ now_ns() { date +%s%N; }
 # median V...: the middle value (the lower middle for an even count); numbers as printed.
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {if (NR) print v[int((NR+1)/2)]}'; }
 
+# max_of V...: the largest.
+max_of() { printf '%s\n' "$@" | sort -g | tail -1; }
+
 # ratio A B [DIGITS]: A / B.
 ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN {if (b == 0) print "-"; else printf "%.*f\n", d, a / b}'; }
 
@@ -91,19 +94,23 @@ cpu_ns() {
 }
 
 # wrk_run TAG URL SCRIPT [SECONDS]: one wrk run on CLIENT_CPU against the server whose PID is
-# in $SERVER_PID. Prints "RPS P99_MS ERRORS CPU_US": ERRORS are non-2xx answers plus socket
-# errors; CPU_US is the server's CPU time (all threads) per request, in microseconds, which
-# does not depend on whether wrk or the server was the bottleneck. The full wrk output goes
-# to $WORK/wrk/TAG.txt.
+# in $SERVER_PID (or PIDs, space-separated: a daemon and its slapd). Prints "RPS P99_MS
+# ERRORS CPU_US": ERRORS are non-2xx answers plus socket errors; CPU_US is the server's CPU
+# time (all threads of all its PIDs) per request, in microseconds, which does not depend on
+# whether wrk or the server was the bottleneck. The full wrk output goes to
+# $WORK/wrk/TAG.txt, with each PID's share as "CPU of pid PID: NS ns".
 wrk_run() {
-  local tag=$1 url=$2 script=$3 secs=${4:-$DURATION} out c0 c1
+  local tag=$1 url=$2 script=$3 secs=${4:-$DURATION} out c0=0 c1=0 i
+  local -a pids b=() d=()
+  read -r -a pids <<<"$SERVER_PID"
   mkdir -p "$WORK/wrk"
   out=$WORK/wrk/$tag.txt
-  c0=$(cpu_ns "$SERVER_PID")
+  for i in "${!pids[@]}"; do b[i]=$(cpu_ns "${pids[i]}"); c0=$((c0 + b[i])); done
   taskset -c "$CLIENT_CPU" nice -n "$NICE" wrk -t1 -c"$CONNECTIONS" -d"${secs}s" --timeout 10s \
     --latency -s "$script" "$url" >"$out" 2>&1 || true
-  c1=$(cpu_ns "$SERVER_PID")
+  for i in "${!pids[@]}"; do d[i]=$(($(cpu_ns "${pids[i]}") - b[i])); c1=$((c1 + b[i] + d[i])); done
   echo "server CPU: $((c1 - c0)) ns (pid $SERVER_PID: $c0 -> $c1)" >>"$out"
+  for i in "${!pids[@]}"; do echo "CPU of pid ${pids[i]}: ${d[i]} ns" >>"$out"; done
   awk -v cpu=$((c1 - c0)) '
     /Requests\/sec:/ { rps = $2 }
     / requests in / { reqs = $1 }

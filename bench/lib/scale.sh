@@ -44,89 +44,124 @@ EOF
 # vm_kib PID FIELD: VmRSS or VmHWM in KiB.
 vm_kib() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
 
+# The daemons of the scale measurement, by tag: scale_add TAG CONF ADDR USERS_FILE [PIDS] adds
+# one (PIDS: more processes whose CPU counts as the server's, e.g. its slapd). scale_startup
+# and scale_load measure them all, interleaved, and leave the medians in SC_*[TAG].
+# shellcheck disable=SC2034  # read by scale_ldap.sh and through namerefs
+SC_TAGS=()
+declare -A SC_CONF=() SC_ADDR=() SC_USERS=() SC_EXTRA=() SC_SU=() SC_P99=() SC_RPS=() SC_CPU=() \
+  SC_HWM=() SC_RSS=() SC_PRIME=()
+scale_add() { SC_TAGS+=("$1"); SC_CONF[$1]=$2; SC_ADDR[$1]=$3; SC_USERS[$1]=$4; SC_EXTRA[$1]=${5:-}; }
+
+# scale_startup: exec to READY=1 (every listener running), RUNS times each daemon.
+scale_startup() {
+  local -A v=()
+  local r t pid ms
+  for r in $(seq "$RUNS"); do
+    for t in "${SC_TAGS[@]}"; do
+      read -r pid ms < <(start_daemon "${SC_CONF[$t]}" "$WORK/$t.log")
+      [ -n "$pid" ] || die "autodiscoverd ($t) did not start: $(tail -2 "$WORK/$t.log")"
+      v[$t]+=" $ms"; stop_pid "$pid"
+    done
+  done
+  for t in "${SC_TAGS[@]}"; do
+    # shellcheck disable=SC2086  # a list of numbers
+    SC_SU[$t]=$(median ${v[$t]})
+    log "  start-up to READY=1, $t:${v[$t]} ms"
+  done
+}
+
+# cpu_share WRK_OUTPUT PID: " (N% of it pid PID)", PID's share of the server's CPU in
+# wrk_run's output; nothing without a PID.
+cpu_share() {
+  [ -n "$2" ] || return 0
+  awk -v p="$2" '/^server CPU:/ { t = $3 } $1 == "CPU" && $4 == p ":" { c = $5 }
+    END { if (t > 0) printf " (%d%% of it pid %s)", 100 * c / t, p }' "$1"
+}
+
+# scale_load: every daemon up (one loaded at a time); the credential caches filled (each of
+# the 64 mailboxes pays its yescrypt once, one after another: prime_users, timed); a short
+# load of each; then RUNS runs of each, interleaved; then the memory of each.
+scale_load() {
+  local -A pid=() m0=() vr=() vp=() vc=()
+  local t p ms r a b e x t0 script=$BENCH_DIR/wrk/pox-many.lua
+  for t in "${SC_TAGS[@]}"; do
+    read -r p ms < <(start_daemon "${SC_CONF[$t]}" "$WORK/$t.log")
+    pid[$t]=$p
+    [ -n "$p" ] || die "autodiscoverd ($t) did not start: $(tail -2 "$WORK/$t.log")"
+  done
+  for t in "${SC_TAGS[@]}"; do
+    t0=$(now_ns)
+    prime_users "${SC_ADDR[$t]}" "${SC_USERS[$t]}"
+    SC_PRIME[$t]=$(awk -v ns=$(($(now_ns) - t0)) -v n="$(wc -l <"${SC_USERS[$t]}")" 'BEGIN { printf "%.2f", ns / 1e6 / n }')
+    SERVER_PID="${pid[$t]} ${SC_EXTRA[$t]}" BENCH_USERS_FILE=${SC_USERS[$t]} \
+      wrk_run "scale-warm-$t" "https://${SC_ADDR[$t]}:$PORT$POX_PATH" "$script" "$WARMUP" >/dev/null
+  done
+  for t in "${SC_TAGS[@]}"; do m0[$t]=$(cache_misses "${SC_ADDR[$t]}"); done
+  for r in $(seq "$RUNS"); do
+    for t in "${SC_TAGS[@]}"; do
+      read -r a b e x < <(SERVER_PID="${pid[$t]} ${SC_EXTRA[$t]}" BENCH_USERS_FILE=${SC_USERS[$t]} \
+        wrk_run "scale-$t-$r" "https://${SC_ADDR[$t]}:$PORT$POX_PATH" "$script")
+      [ "$e" -eq 0 ] || log "  WARNING: scale $t run $r: $e errors or non-2xx (see $WORK/wrk/scale-$t-$r.txt)"
+      vr[$t]+=" $a"; vp[$t]+=" $b"; vc[$t]+=" $x"
+      log "  scale run $r, $t: $(fmt_rps "$a") p99 $(fmt_ms "$b") $(fmt_us "$x") CPU/req$(cpu_share \
+        "$WORK/wrk/scale-$t-$r.txt" "${SC_EXTRA[$t]}")"
+    done
+  done
+  for t in "${SC_TAGS[@]}"; do
+    [ "${m0[$t]}" = "$(cache_misses "${SC_ADDR[$t]}")" ] ||
+      log "  WARNING: $t: credential-cache misses during the measured runs: yescrypt ran"
+    SC_HWM[$t]=$(vm_kib "${pid[$t]}" VmHWM); SC_RSS[$t]=$(vm_kib "${pid[$t]}" VmRSS)
+    log "  $t after load: VmRSS ${SC_RSS[$t]} KiB (peak ${SC_HWM[$t]}); first request of a mailbox ${SC_PRIME[$t]} ms"
+    stop_pid "${pid[$t]}"
+    # shellcheck disable=SC2086,SC2034  # lists of numbers; read through namerefs
+    { SC_RPS[$t]=$(median ${vr[$t]}); SC_P99[$t]=$(median ${vp[$t]}); SC_CPU[$t]=$(median ${vc[$t]}); }
+  done
+}
+
+# pair_row ID LABEL FMT ARRAY TAG BASE_TAG BASE_NOTE [OP LIMIT]: a row of ARRAY[TAG] (formatted
+# by FMT) beside ARRAY[BASE_TAG]; the ratio judged against OP LIMIT, else "info".
+pair_row() {
+  local id=$1 label=$2 fmt=$3 t=$5 bt=$6 note=$7 op=${8:-} lim=${9:-} r target=- verdict=info
+  local -n pr_v=$4
+  r=$(ratio "${pr_v[$t]}" "${pr_v[$bt]}")
+  [ -z "$op" ] || { target="$op $lim"; verdict=$(judge "$r" "$op" "$lim"); }
+  row "$id" "$label" "$($fmt "${pr_v[$t]}")" "$($fmt "${pr_v[$bt]}") ($note)" "$r" "$target" "$verdict"
+}
+
+# size_label N: 1M, 20k, 500.
+size_label() {
+  awk -v n="$1" 'BEGIN { if (n >= 1e6) printf "%gM\n", n / 1e6; else if (n >= 1e3) printf "%gk\n", n / 1e3; else print n }'
+}
+fmt_mib() { awk -v k="$1" 'BEGIN { printf "%.1f MiB\n", k / 1024 }'; }
+
 section_scale() {
-  log "section 5: directory scale, $SCALE_N mailboxes against $SMALL_N"
-  local big_gen t0 t1 r pid ms
+  log "section 5: directory scale, $SCALE_N mailboxes against $SMALL_N${SCALE_LDAP:+, SQLite and LDAP}"
+  local big_gen big small
   big_gen=$(make_directory "$WORK/big.db" "$SCALE_N")
   BIG_GEN_RATE=$(awk -v n="$SCALE_N" -v s="$big_gen" 'BEGIN { printf "%d", (s > 0) ? n / s : 0 }')
   log "  generated $SCALE_N mailboxes in $big_gen s (one SQLite transaction of pre-hashed rows: $(fmt_rps "$BIG_GEN_RATE")); file $(du -m "$WORK/big.db" | cut -f1) MiB"
   daemon_conf "$WORK/big.conf" "$WORK/big.db" "$ADDR_BIG"
-
-  # Start-up: exec to READY=1 (every listener running), RUNS times each.
-  local -a su_small=() su_big=()
-  for r in $(seq "$RUNS"); do
-    read -r pid ms < <(start_daemon "$WORK/small.conf" "$WORK/small.log")
-    [ -n "$pid" ] || die "autodiscoverd (small) did not start"
-    su_small+=("$ms"); stop_pid "$pid"
-    read -r pid ms < <(start_daemon "$WORK/big.conf" "$WORK/big.log")
-    [ -n "$pid" ] || die "autodiscoverd (big) did not start"
-    su_big+=("$ms"); stop_pid "$pid"
-  done
-  local sus sub
-  sus=$(median "${su_small[@]}"); sub=$(median "${su_big[@]}")
-  log "  start-up to READY=1: $SMALL_N: ${su_small[*]} ms; $SCALE_N: ${su_big[*]} ms"
-
-  # Load: both daemons up (one loaded at a time), runs interleaved.
-  local small_pid big_pid
-  read -r small_pid ms < <(start_daemon "$WORK/small.conf" "$WORK/small.log")
-  read -r big_pid ms < <(start_daemon "$WORK/big.conf" "$WORK/big.log")
-  { [ -n "$small_pid" ] && [ -n "$big_pid" ]; } || die "autodiscoverd did not start"
   users_file "$SMALL_N" "$WORK/users-small.tsv"
   users_file "$SCALE_N" "$WORK/users-big.tsv"
-  local script=$BENCH_DIR/wrk/pox-many.lua us="https://$ADDR_OURS:$PORT$POX_PATH" ub="https://$ADDR_BIG:$PORT$POX_PATH"
-  local -a sr=() sp=() sx=() br=() bp=() by=()
-  # Warm-up: each of the 64 mailboxes pays its yescrypt once, one after another (prime_users),
-  # so the credential cache holds all of them; then a short load.
-  prime_users "$ADDR_OURS" "$WORK/users-small.tsv"
-  prime_users "$ADDR_BIG" "$WORK/users-big.tsv"
-  SERVER_PID=$small_pid BENCH_USERS_FILE=$WORK/users-small.tsv wrk_run scale-warm-small "$us" "$script" "$WARMUP" >/dev/null
-  SERVER_PID=$big_pid BENCH_USERS_FILE=$WORK/users-big.tsv wrk_run scale-warm-big "$ub" "$script" "$WARMUP" >/dev/null
-  local m0s m0b
-  m0s=$(cache_misses "$ADDR_OURS"); m0b=$(cache_misses "$ADDR_BIG")
-  for r in $(seq "$RUNS"); do
-    read -r a b e x < <(SERVER_PID=$small_pid BENCH_USERS_FILE=$WORK/users-small.tsv wrk_run "scale-small-$r" "$us" "$script")
-    [ "$e" -eq 0 ] || log "  WARNING: scale small run $r: $e errors or non-2xx"
-    sr+=("$a"); sp+=("$b"); sx+=("$x")
-    read -r c d e y < <(SERVER_PID=$big_pid BENCH_USERS_FILE=$WORK/users-big.tsv wrk_run "scale-big-$r" "$ub" "$script")
-    [ "$e" -eq 0 ] || log "  WARNING: scale big run $r: $e errors or non-2xx"
-    br+=("$c"); bp+=("$d"); by+=("$y")
-    log "  scale run $r: $SMALL_N: $(fmt_rps "$a") p99 $(fmt_ms "$b"); $SCALE_N: $(fmt_rps "$c") p99 $(fmt_ms "$d")"
-  done
-  local m1s m1b
-  m1s=$(cache_misses "$ADDR_OURS"); m1b=$(cache_misses "$ADDR_BIG")
-  if [ "$m0s" != "$m1s" ] || [ "$m0b" != "$m1b" ]; then
-    log "  WARNING: credential-cache misses during the measured runs ($m0s -> $m1s, $m0b -> $m1b): yescrypt ran"
-  fi
-  local hwm_s hwm_b rss_s rss_b
-  hwm_s=$(vm_kib "$small_pid" VmHWM); hwm_b=$(vm_kib "$big_pid" VmHWM)
-  rss_s=$(vm_kib "$small_pid" VmRSS); rss_b=$(vm_kib "$big_pid" VmRSS)
-  log "  memory after load: $SMALL_N: VmRSS $rss_s KiB (peak $hwm_s); $SCALE_N: VmRSS $rss_b KiB (peak $hwm_b)"
-  stop_tracked
+  scale_add small "$WORK/small.conf" "$ADDR_OURS" "$WORK/users-small.tsv"
+  scale_add big "$WORK/big.conf" "$ADDR_BIG" "$WORK/users-big.tsv"
+  [ -z "${SCALE_LDAP:-}" ] || ldap_setup
+  scale_startup
+  scale_load
+  [ -z "${SCALE_LDAP:-}" ] || ldap_stop
 
-  local sp99 bp99 srps brps pr
-  sp99=$(median "${sp[@]}"); bp99=$(median "${bp[@]}")
-  srps=$(median "${sr[@]}"); brps=$(median "${br[@]}")
-  pr=$(ratio "$bp99" "$sp99")
-  local big small
-  big=$(awk -v n="$SCALE_N" 'BEGIN { printf (n >= 1e6 ? "%gM" : "%g"), (n >= 1e6 ? n / 1e6 : n) }')
-  small=$(awk -v n="$SMALL_N" 'BEGIN { printf (n >= 1e3 ? "%gk" : "%g"), (n >= 1e3 ? n / 1e3 : n) }')
-  row 5a "directory $big vs $small mailboxes: POX p99 under load (64 users)" "$(fmt_ms "$bp99")" \
-    "$(fmt_ms "$sp99") ($small)" "$pr" "<= 1.2" "$(judge "$pr" '<=' 1.2)"
-  row 5b "directory $big vs $small mailboxes: POX requests/s" "$(fmt_rps "$brps")" \
-    "$(fmt_rps "$srps") ($small)" "$(ratio "$brps" "$srps")" "-" "info"
-  local scpu bcpu
-  scpu=$(median "${sx[@]}"); bcpu=$(median "${by[@]}")
-  row 5b2 "directory $big vs $small mailboxes: server CPU/request" "$(fmt_us "$bcpu")" \
-    "$(fmt_us "$scpu") ($small)" "$(ratio "$bcpu" "$scpu")" "-" "info"
-  local worst_su worst_mem
-  worst_su=$(printf '%s\n' "$sus" "$sub" | sort -g | tail -1)
-  row 5c "daemon start-up (exec to READY=1)" "$(fmt_ms "$sub") ($big)" "$(fmt_ms "$sus") ($small)" \
-    "$(ratio "$sub" "$sus")" "< 1 s both" "$(judge "$worst_su" '<' 1000)"
-  worst_mem=$(printf '%s\n' "$hwm_s" "$hwm_b" | sort -g | tail -1)
-  row 5d "resident memory, peak under load (VmHWM)" \
-    "$(awk -v k="$hwm_b" 'BEGIN { printf "%.1f MiB", k / 1024 }') ($big)" \
-    "$(awk -v k="$hwm_s" 'BEGIN { printf "%.1f MiB", k / 1024 }') ($small)" \
-    "$(ratio "$hwm_b" "$hwm_s")" "< 64 MiB both" "$(judge "$worst_mem" '<' 65536)"
+  big=$(size_label "$SCALE_N"); small=$(size_label "$SMALL_N")
+  pair_row 5a "directory $big vs $small mailboxes: POX p99 under load (64 users)" fmt_ms SC_P99 \
+    big small "$small" '<=' 1.2
+  pair_row 5b "directory $big vs $small mailboxes: POX requests/s" fmt_rps SC_RPS big small "$small"
+  pair_row 5b2 "directory $big vs $small mailboxes: server CPU/request" fmt_us SC_CPU big small "$small"
+  row 5c "daemon start-up (exec to READY=1)" "$(fmt_ms "${SC_SU[big]}") ($big)" "$(fmt_ms "${SC_SU[small]}") ($small)" \
+    "$(ratio "${SC_SU[big]}" "${SC_SU[small]}")" "< 1 s both" \
+    "$(judge "$(max_of "${SC_SU[big]}" "${SC_SU[small]}")" '<' 1000)"
+  row 5d "resident memory, peak under load (VmHWM)" "$(fmt_mib "${SC_HWM[big]}") ($big)" \
+    "$(fmt_mib "${SC_HWM[small]}") ($small)" "$(ratio "${SC_HWM[big]}" "${SC_HWM[small]}")" "< 64 MiB both" \
+    "$(judge "$(max_of "${SC_HWM[big]}" "${SC_HWM[small]}")" '<' 65536)"
 
   # autodiscoverctl import (pre-hashed entries, one transaction), when it exists.
   local usage
@@ -137,7 +172,11 @@ section_scale() {
     row 5e "autodiscoverctl import of pre-hashed entries" "not built yet" \
       "$(fmt_rps "$BIG_GEN_RATE") raw SQL" "-" "> 20,000/s" "not measured"
   fi
-  row 5f "LDAP backend (with its cache) beside SQLite" "not ready" "-" "-" "-" "not measured"
+  if [ -n "${SCALE_LDAP:-}" ]; then
+    ldap_rows "$small" "$big"
+  else
+    row 5f "LDAP backend (with its cache) beside SQLite" "bench/run ldap" "-" "-" "-" "not measured"
+  fi
 }
 
 # import_rate: IMPORT_N mailboxes (bob's hash, no alias) imported into a new file from CSV and

@@ -11,25 +11,27 @@ make_pki() {
   mkdir -p "$d"
   openssl req -x509 -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/ca.key" \
     -out "$d/ca.pem" -days 30 -subj "/CN=Autodiscover Bench CA" 2>/dev/null
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/srv.key" \
-    -out "$d/srv.csr" -subj "/CN=$VHOST" 2>/dev/null
-  openssl x509 -req -in "$d/srv.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -days 30 \
-    -out "$d/srv.pem" -extfile <(printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
-      'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' \
-      "subjectAltName=DNS:$VHOST") 2>/dev/null
+  pki_leaf "$d" srv "$VHOST" "DNS:$VHOST"
 }
 
-# make_directory DB N: contoso.test with the lab world's Protocol sections, bob@contoso.test
-# made by autodiscoverctl (a real yescrypt hash), then user0000001..user<N-1> added by one
-# SQLite transaction of pre-hashed rows (bob's hash: every user has bob's password).
-# Prints the seconds the bulk insert took.
-make_directory() {
-  local db=$1 n=$2 t0 t1
+# pki_leaf DIR NAME CN SAN: DIR/NAME.{key,pem}, a P-256 server certificate from make_pki's CA.
+pki_leaf() {
+  local d=$1 name=$2
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$d/$name.key" \
+    -out "$d/$name.csr" -subj "/CN=$3" 2>/dev/null
+  openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -days 30 \
+    -out "$d/$name.pem" -extfile <(printf '%s\n' 'basicConstraints=critical,CA:FALSE' \
+      'keyUsage=critical,digitalSignature' 'extendedKeyUsage=serverAuth' \
+      "subjectAltName=$4") 2>/dev/null || die "openssl: no certificate for $3"
+}
+
+# make_org_db DB: a directory without mailboxes: contoso.test with the lab world's Protocol
+# sections (make_directory's start; alone, the SQLite half of an LDAP-backed daemon).
+make_org_db() {
+  local db=$1
   rm -f "$db" "$db-wal" "$db-shm"
   "$CTL" --db "$db" init
   "$CTL" --db "$db" domain add contoso.test
-  printf '%s\n' "$PASSWORD" >"$WORK/password"
-  "$CTL" --db "$db" mailbox add bob@contoso.test --name "Bob Example" --password-file "$WORK/password"
   "$CTL" --db "$db" protocol add contoso.test EXCH Server=mail.contoso.test \
     "ServerDN=/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=MAIL" \
     "MdbDN=/o=Contoso/ou=Exchange Administrative Group (FYDIBOHF23SPDLT)/cn=Configuration/cn=Servers/cn=MAIL/cn=Microsoft Private MDB" \
@@ -41,6 +43,16 @@ make_directory() {
   "$CTL" --db "$db" protocol add contoso.test WEB Internal/OWAUrl=https://mail.contoso.test/owa/
   "$CTL" --db "$db" protocol add contoso.test IMAP Server=mail.contoso.test Port=993 SSL=On
   "$CTL" --db "$db" protocol add contoso.test SMTP Server=mail.contoso.test Port=587 SSL=Off Encryption=TLS
+}
+
+# make_directory DB N: make_org_db, bob@contoso.test made by autodiscoverctl (a real yescrypt
+# hash), then user0000001..user<N-1> added by one SQLite transaction of pre-hashed rows
+# (bob's hash: every user has bob's password). Prints the seconds the bulk insert took.
+make_directory() {
+  local db=$1 n=$2 t0 t1
+  make_org_db "$db"
+  printf '%s\n' "$PASSWORD" >"$WORK/password"
+  "$CTL" --db "$db" mailbox add bob@contoso.test --name "Bob Example" --password-file "$WORK/password"
   t0=$(now_ns)
   sqlite3 "$db" <<EOF
 PRAGMA synchronous=OFF;
@@ -58,13 +70,15 @@ EOF
   awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.2f\n", ns / 1e9 }'
 }
 
-# daemon_conf CONF DB ADDR: the service role on ADDR:PORT, credential cache on, no access log
-# (nginx runs without one too); /metrics on ADDR:ADMIN_PORT (plain HTTP, admin role), read
-# only between runs, to check that measured runs were credential-cache hits.
+# daemon_conf CONF DB ADDR [LINES]: the service role on ADDR:PORT, credential cache on, no
+# access log (nginx runs without one too); /metrics on ADDR:ADMIN_PORT (plain HTTP, admin
+# role), read only between runs, to check that measured runs were credential-cache hits.
+# LINES: more configuration (e.g. a mailboxes ldap block).
 daemon_conf() {
   cat >"$1" <<EOF
 directory "sqlite:$2"
 credential-cache-ttl 3600
+${4:-}
 listen $3 $PORT {
     tls-certificate "$WORK/pki/srv.pem"; tls-key "$WORK/pki/srv.key"
 }

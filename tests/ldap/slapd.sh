@@ -19,6 +19,8 @@
 #   SLAPD_PEERS   space-separated ldap:// URIs of the other providers: syncrepl from each
 #                 (refreshAndPersist, as the rootdn) and "multiprovider on" (slapd.conf(5))
 #   SLAPD_NO_BASE=1  load no base entries (a replica that gets everything from its peers)
+#   LDAP_MAXSIZE  the mdb map size in bytes            (16777216; bench/run's 1M users need GiBs)
+#   SLAPD_TOOL_THREADS  slapadd's indexing threads     (1)
 # The configuration naming context is CN=Configuration,<suffix>; the base entries are the
 # suffix, CN=Users, CN=Configuration, CN=Services and CN=Microsoft Exchange Autodiscover
 # below it (a place for test SCPs). LAB.md §3 explains the choices (rootDSE file, schema).
@@ -54,6 +56,7 @@ start() {
         echo "argsfile $dir/slapd.args"
         echo "modulepath /usr/lib/ldap"
         echo "moduleload back_mdb"
+        echo "tool-threads ${SLAPD_TOOL_THREADS:-1}"
         [ -n "${SLAPD_PEERS:-}" ] && echo "moduleload syncprov"
         echo "rootDSE $dir/rootdse.ldif"
         if [ -n "${TLS_CERT:-}" ]; then
@@ -66,7 +69,7 @@ start() {
         echo "rootdn \"CN=admin,$suffix\""
         echo "rootpw ${LDAP_ROOTPW:-secret}"
         echo "directory $dir/db"
-        echo "maxsize 16777216"
+        echo "maxsize ${LDAP_MAXSIZE:-16777216}"
         echo "index objectClass,keywords,mail,proxyAddresses,legacyExchangeDN eq"
         [ -n "${SLAPD_PEERS:-}" ] && replication_conf
         # Passwords: only for binding as their owner; everything else readable (as AD lets
