@@ -27,6 +27,10 @@ static const struct {
                             "Password checks answered by the verified-credential cache."},
     [METRICS_CACHE_MISSES] = {"autodiscoverd_credential_cache_misses_total",
                               "Password checks that ran yescrypt."},
+    [METRICS_ANSWER_HITS] = {"autodiscoverd_answer_cache_hits_total",
+                             "POX and v2 JSON answers served from the answer cache."},
+    [METRICS_ANSWER_MISSES] = {"autodiscoverd_answer_cache_misses_total",
+                               "POX and v2 JSON answers worked out from the directory."},
 };
 
 static atomic_ulong requests[METRICS_ROUTE_COUNT][NSTATUS];

@@ -25,6 +25,8 @@ enum metrics_counter {
     METRICS_AUTH_THROTTLED, /* attempts refused with 429 */
     METRICS_CACHE_HITS,     /* verified-credential cache: yescrypt skipped */
     METRICS_CACHE_MISSES,   /* yescrypt ran */
+    METRICS_ANSWER_HITS,    /* POX or v2 JSON answer served from the answer cache */
+    METRICS_ANSWER_MISSES,  /* worked out from the directory (then cached when it may be) */
     METRICS_COUNTER_COUNT
 };
 
