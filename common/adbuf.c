@@ -28,8 +28,7 @@ void adbuf_reset(struct adbuf *b)
         b->data[0] = '\0';
 }
 
-/* Makes room for extra more bytes plus the NUL, growing geometrically up to max. */
-static int adbuf_reserve(struct adbuf *b, size_t extra)
+int adbuf_reserve(struct adbuf *b, size_t extra)
 {
     if (extra > b->max || b->len > b->max - extra)
         return -1;

@@ -19,6 +19,11 @@ struct adbuf {
 void adbuf_init(struct adbuf *b, size_t max);
 void adbuf_free(struct adbuf *b);
 void adbuf_reset(struct adbuf *b);
+/*
+ * Makes room for extra more bytes plus the NUL (growing geometrically, up to max), so the
+ * appends that follow need no reallocation. 0, or -1 as adbuf_append (b is unchanged).
+ */
+int adbuf_reserve(struct adbuf *b, size_t extra);
 /* 0 on success; -1 when the result would exceed max or memory ran out (b is unchanged). */
 int adbuf_append(struct adbuf *b, const void *data, size_t len);
 int adbuf_puts(struct adbuf *b, const char *s);

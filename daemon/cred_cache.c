@@ -1,8 +1,7 @@
 /* cred_cache: verified-credential cache (see cred_cache.h). */
 #include "cred_cache.h"
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
+#include <nettle/hmac.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 #define HMAC_KEY_BYTES 32
 /* User and password come from one decoded Basic header; a yescrypt hash is far shorter. */
 #define HASH_MAX 512
-#define MESSAGE_MAX (HTTP_AUTH_MAX_DECODED + HASH_MAX + 2)
 
 struct cred_slot {
     struct cred_tag tag;
@@ -27,7 +25,8 @@ struct cred_set {
 };
 
 struct cred_cache {
-    unsigned char key[HMAC_KEY_BYTES];
+    /* Keyed once with a random key: copied per tag, so the key's two blocks are not redone. */
+    struct hmac_sha256_ctx mac;
     uint64_t ttl_ms;
     cred_cache_clock_fn now_ms;
     size_t nsets;
@@ -47,10 +46,13 @@ struct cred_cache *cred_cache_new(size_t entries, unsigned ttl_seconds)
     struct cred_cache *cache = calloc(1, sizeof *cache);
     if (!cache)
         return NULL;
-    if (getrandom(cache->key, sizeof cache->key, 0) != (ssize_t)sizeof cache->key) {
+    unsigned char key[HMAC_KEY_BYTES];
+    if (getrandom(key, sizeof key, 0) != (ssize_t)sizeof key) {
         free(cache);
         return NULL;
     }
+    hmac_sha256_set_key(&cache->mac, sizeof key, key);
+    explicit_bzero(key, sizeof key);
     cache->ttl_ms = (uint64_t)ttl_seconds * 1000u;
     cache->now_ms = monotonic_ms;
     cache->nsets = entries / CRED_CACHE_WAYS + (entries % CRED_CACHE_WAYS != 0);
@@ -58,7 +60,7 @@ struct cred_cache *cred_cache_new(size_t entries, unsigned ttl_seconds)
         cache->nsets = 1;
     cache->sets = calloc(cache->nsets, sizeof *cache->sets);
     if (!cache->sets) {
-        explicit_bzero(cache->key, sizeof cache->key);
+        explicit_bzero(&cache->mac, sizeof cache->mac);
         free(cache);
         return NULL;
     }
@@ -79,7 +81,7 @@ void cred_cache_free(struct cred_cache *cache)
     for (size_t i = 0; i < cache->nsets; i++)
         pthread_mutex_destroy(&cache->sets[i].lock);
     free(cache->sets);
-    explicit_bzero(cache->key, sizeof cache->key);
+    explicit_bzero(&cache->mac, sizeof cache->mac);
     free(cache);
 }
 
@@ -100,17 +102,13 @@ int cred_cache_tag(const struct cred_cache *cache, const char *user, const char 
     if (ulen + plen > HTTP_AUTH_MAX_DECODED || hlen > HASH_MAX)
         return -1;
     /* NUL separators: no two different triples give the same message. */
-    unsigned char msg[MESSAGE_MAX];
-    memcpy(msg, user, ulen);
-    msg[ulen] = '\0';
-    memcpy(msg + ulen + 1, password, plen);
-    msg[ulen + 1 + plen] = '\0';
-    memcpy(msg + ulen + plen + 2, hash, hlen);
-    size_t len = ulen + plen + 2 + hlen;
-    int rc =
-        gnutls_hmac_fast(GNUTLS_MAC_SHA256, cache->key, sizeof cache->key, msg, len, out->bytes);
-    explicit_bzero(msg, len);
-    return rc == 0 ? 0 : -1;
+    struct hmac_sha256_ctx ctx = cache->mac;
+    hmac_sha256_update(&ctx, ulen + 1, (const uint8_t *)user);
+    hmac_sha256_update(&ctx, plen + 1, (const uint8_t *)password);
+    hmac_sha256_update(&ctx, hlen, (const uint8_t *)hash);
+    hmac_sha256_digest(&ctx, sizeof out->bytes, out->bytes);
+    explicit_bzero(&ctx, sizeof ctx); /* its state depends on the password */
+    return 0;
 }
 
 static struct cred_set *set_of(struct cred_cache *cache, const struct cred_tag *tag)

@@ -4,9 +4,11 @@
  *
  * An entry is only an HMAC-SHA256 tag, under a random key drawn per cache, of
  * (user name, NUL, password, NUL, stored hash): no password, not even a hash of one that
- * could be attacked offline without the key. The caller still fetches the stored hash from
- * the directory on every request (that is where a disabled mailbox disappears), and because
- * the hash is in the tag, a changed password never matches an old entry.
+ * could be attacked offline without the key. The caller still looks the stored hash up on
+ * every request (that is where a disabled mailbox disappears; directory.c takes it from the
+ * answer cache only while the directory's version is unchanged), and because the hash is in
+ * the tag, a changed password never matches an old entry. The key is set up once (nettle's
+ * HMAC context, copied for each tag).
  *
  * Entries live ttl seconds from the yescrypt run that proved them (a hit does not extend
  * them). The table is set-associative: a tag picks a set of CRED_CACHE_WAYS slots, each

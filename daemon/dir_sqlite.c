@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wal_watch.h"
+
 /*
  * Addresses and domains are stored lower-case; legacy DNs compare case-insensitively.
  * A new file gets the version 1 schema and then every upgrade below, so the upgrade path
@@ -168,6 +170,14 @@ struct dir_sqlite {
     sqlite3_stmt *stmt[STMT_COUNT];
     struct protocols_entry cache[PROTOCOLS_CACHE_MAX]; /* under lock */
     size_t ncache, next_evict;
+    /*
+     * directory_version without a read transaction (wal_watch.h): the version last read,
+     * the wal-index header and change count seen just before it (under lock).
+     */
+    struct wal_watch wal;
+    sqlite3_int64 seen_version; /* -1: none */
+    unsigned char seen_header[WAL_WATCH_HEADER_BYTES];
+    int seen_changes;
 };
 
 /*
@@ -306,6 +316,8 @@ struct dir_sqlite *dir_sqlite_open(const char *path, bool read_only, char *err, 
             goto fail;
         }
     }
+    ds->seen_version = -1;
+    wal_watch_open(&ds->wal, ds->db); /* else every version is read with PRAGMA data_version */
     return ds;
 fail:
     dir_sqlite_close(ds);
@@ -676,6 +688,36 @@ static void sqlite_read_end(void *impl)
     dir_sqlite_read_end(impl);
 }
 
+/*
+ * directory_version: the last version read while the wal-index header and this
+ * connection's change count are what they were just before it was read (no commit since:
+ * wal_watch.h), else one PRAGMA data_version of its own (autocommit), not the request's read
+ * transaction. Lookups that follow see this version or a later one, never an earlier one,
+ * which is the safe side. Inside an open transaction the version is the snapshot's, older
+ * than the header may be, so it is read but not remembered.
+ */
+static int64_t sqlite_version(void *impl)
+{
+    struct dir_sqlite *ds = impl;
+    pthread_mutex_lock(&ds->lock);
+    unsigned char header[WAL_WATCH_HEADER_BYTES];
+    bool watched = sqlite3_get_autocommit(ds->db) && wal_watch_read(&ds->wal, header);
+    int changes = sqlite3_total_changes(ds->db);
+    int64_t v;
+    if (watched && ds->seen_version >= 0 && changes == ds->seen_changes &&
+        memcmp(header, ds->seen_header, sizeof header) == 0) {
+        v = ds->seen_version;
+    } else {
+        v = cache_version(ds);
+        ds->seen_version = watched ? v : -1;
+        if (watched)
+            memcpy(ds->seen_header, header, sizeof header);
+        ds->seen_changes = changes;
+    }
+    pthread_mutex_unlock(&ds->lock);
+    return v;
+}
+
 static int sqlite_add_mailbox_protocols(void *impl, const char *address, struct pox_response *resp)
 {
     return add_protocols_with(impl, STMT_MAILBOX_PROTOCOLS, address, resp);
@@ -788,4 +830,5 @@ const struct directory_ops dir_sqlite_ops = {
     .is_delegate = sqlite_is_delegate,
     .read_begin = sqlite_read_begin,
     .read_end = sqlite_read_end,
+    .version = sqlite_version,
 };

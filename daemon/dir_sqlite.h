@@ -7,7 +7,9 @@
  * dir_sqlite_read_begin and dir_sqlite_read_end (one read transaction instead of one per
  * statement). The expensive step of a request, yescrypt, runs outside the lock, so a pool
  * of connections would buy little; measure before changing it. Each organisation's
- * Protocol sections are cached until PRAGMA data_version says the file changed.
+ * Protocol sections are cached until PRAGMA data_version says the file changed; the
+ * directory_version op reads data_version only when the wal-index header has moved since
+ * the last read (wal_watch.h).
  */
 #ifndef AD_DAEMON_DIR_SQLITE_H
 #define AD_DAEMON_DIR_SQLITE_H

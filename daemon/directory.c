@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer_cache.h"
 #include "cred_cache.h"
 #include "dir_ldap.h"
 #include "dir_sqlite.h"
@@ -20,6 +21,7 @@ struct directory {
     void *impl;
     /* Verified against when an address is unknown, so both paths do a yescrypt run. */
     char dummy_hash[PASSWORD_HASH_MAX];
+    struct answer_cache *answers; /* NULL when the backend has no version */
 };
 
 struct directory *directory_open(const char *uri, char *err, size_t errlen)
@@ -53,6 +55,12 @@ struct directory *directory_open_with(const char *uri, const struct dir_ldap_con
         directory_close(dir);
         return NULL;
     }
+    if (dir->ops->version &&
+        !(dir->answers = answer_cache_new(ANSWER_CACHE_MAX_ENTRIES, ANSWER_CACHE_MAX_BYTES))) {
+        snprintf(err, errlen, "cannot set up the answer cache");
+        directory_close(dir);
+        return NULL;
+    }
     return dir;
 }
 
@@ -62,6 +70,7 @@ void directory_close(struct directory *dir)
         return;
     if (dir->impl)
         dir->ops->close(dir->impl);
+    answer_cache_free(dir->answers);
     free(dir);
 }
 
@@ -158,17 +167,77 @@ int directory_verify_password(struct directory *dir, const char *address, const 
                               char *primary, size_t primarylen)
 {
     return directory_verify_password_cached(dir, NULL, address, password, primary, primarylen,
-                                            NULL);
+                                            NULL, NULL);
+}
+
+/*
+ * The answer cache's key for address's hash lookup: 'H', then the address in lower case
+ * (the lookup ignores case). 0, or -1 when it does not fit.
+ */
+static int hash_key(const char *address, char *key, size_t keylen)
+{
+    size_t len = strlen(address);
+    if (len + 2 > keylen)
+        return -1;
+    key[0] = 'H';
+    memcpy(key + 1, address, len + 1);
+    dir_lowercase(key + 1);
+    return 0;
+}
+
+/* Copies s into out (outlen bytes); false when it does not fit. */
+static bool copy_fits(const char *s, char *out, size_t outlen)
+{
+    size_t len = strlen(s);
+    if (len >= outlen)
+        return false;
+    memcpy(out, s, len + 1);
+    return true;
+}
+
+/*
+ * ops->password_hash, from the answer cache while the directory is still at version (read
+ * before this lookup; -1: no caching). Only a found hash is kept: an unknown name costs a
+ * yescrypt run anyway.
+ */
+static int password_hash_cached(struct directory *dir, int64_t version, const char *address,
+                                char *hash, size_t hashlen, char *primary, size_t primarylen)
+{
+    char key[PASSWORD_HASH_MAX];
+    bool keyed = dir->answers && version >= 0 && hash_key(address, key, sizeof key) == 0;
+    if (keyed) {
+        struct adbuf stored;
+        adbuf_init(&stored, PASSWORD_HASH_MAX);
+        struct answer_hit hit = {.body = &stored};
+        bool found = answer_cache_get(dir->answers, version, key, strlen(key), &hit) == 1 &&
+                     hit.extra && stored.data && copy_fits(stored.data, hash, hashlen) &&
+                     copy_fits(hit.extra, primary, primarylen);
+        if (stored.data)
+            explicit_bzero(stored.data, stored.len);
+        adbuf_free(&stored);
+        free(hit.extra);
+        if (found)
+            return 1;
+    }
+    int rc = dir->ops->password_hash(dir->impl, address, hash, hashlen, primary, primarylen);
+    if (keyed && rc == 1)
+        answer_cache_put(dir->answers, version, key, strlen(key), 200, hash, strlen(hash),
+                         primary);
+    return rc;
 }
 
 int directory_verify_password_cached(struct directory *dir, struct cred_cache *cache,
                                      const char *address, const char *password, char *primary,
-                                     size_t primarylen, bool *cache_hit)
+                                     size_t primarylen, bool *cache_hit, int64_t *version)
 {
     char hash[PASSWORD_HASH_MAX];
     if (cache_hit)
         *cache_hit = false;
-    int found = dir->ops->password_hash(dir->impl, address, hash, sizeof hash, primary, primarylen);
+    int64_t read_at = dir->answers ? directory_version(dir) : -1; /* before the lookup */
+    if (version)
+        *version = read_at;
+    int found = password_hash_cached(dir, read_at, address, hash, sizeof hash, primary,
+                                     primarylen);
     if (found < 0)
         return -1;
     struct cred_tag tag;
@@ -219,4 +288,14 @@ void directory_read_end(struct directory *dir)
 {
     if (dir->ops->read_end)
         dir->ops->read_end(dir->impl);
+}
+
+int64_t directory_version(struct directory *dir)
+{
+    return dir->ops->version ? dir->ops->version(dir->impl) : -1;
+}
+
+struct answer_cache *directory_answer_cache(struct directory *dir)
+{
+    return dir->answers;
 }

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pox.h"
 
@@ -53,6 +54,11 @@ struct directory_ops {
     /* The calling thread's lookups until read_end share one read transaction; may be NULL. */
     void (*read_begin)(void *impl);
     void (*read_end)(void *impl);
+    /*
+     * A stamp that changes whenever a lookup may answer differently (directory_version);
+     * NULL when the backend cannot tell (LDAP): then nothing derived from it is cached.
+     */
+    int64_t (*version)(void *impl);
 };
 
 /* Opens "sqlite:/path" read-only; NULL on failure with a one-line reason in err. */
@@ -117,14 +123,17 @@ int directory_verify_password(struct directory *dir, const char *address, const 
 
 struct cred_cache;
 /*
- * The same, remembering successes in cache (may be NULL): the stored hash is still read
- * from the directory every time (a disabled mailbox is not found, a changed hash gives
- * another cache tag), but a (name, password, hash) verified less than the cache's TTL ago
- * skips yescrypt. *cache_hit (may be NULL) tells whether that happened.
+ * The same, remembering successes in cache (may be NULL): the stored hash is looked up for
+ * every request (a disabled or removed mailbox is not found, a changed hash gives another
+ * cache tag), but a (name, password, hash) verified less than the cache's TTL ago skips
+ * yescrypt. *cache_hit (may be NULL) tells whether that happened. The lookup itself comes
+ * from the answer cache while directory_version is unchanged (a found hash only); *version
+ * (may be NULL) is the version read for it, before the lookup, so that the request's answer
+ * can be taken from the same state of the directory (pox_handle_caps_cached).
  */
 int directory_verify_password_cached(struct directory *dir, struct cred_cache *cache,
                                      const char *address, const char *password, char *primary,
-                                     size_t primarylen, bool *cache_hit);
+                                     size_t primarylen, bool *cache_hit, int64_t *version);
 
 /* 0 when the directory answers a lookup, -1 when it fails (for GET /healthz). */
 int directory_ping(struct directory *dir);
@@ -136,6 +145,21 @@ int directory_ping(struct directory *dir);
  */
 void directory_read_begin(struct directory *dir);
 void directory_read_end(struct directory *dir);
+
+/*
+ * A stamp of the directory's contents: a lookup made after it changed may answer
+ * differently; one made while it is unchanged answers the same (SQLite: PRAGMA data_version,
+ * which moves when another connection commits, and this connection's own change count).
+ * -1 when the backend cannot tell, or on error. Read it before the lookups it vouches for.
+ */
+int64_t directory_version(struct directory *dir);
+
+struct answer_cache;
+/*
+ * Answers worked out from this directory (answer_cache.h), to be used with
+ * directory_version; NULL when the backend has no version (nothing is cached then).
+ */
+struct answer_cache *directory_answer_cache(struct directory *dir);
 
 /* Lower-cases ASCII letters in place (addresses and domains are stored lower-case). */
 void dir_lowercase(char *s);

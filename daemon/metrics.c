@@ -33,6 +33,10 @@ static const struct {
     [METRICS_CONN_EVICTED] = {"autodiscoverd_connections_evicted_total",
                               "Connections waiting for a request closed to make room for "
                               "new ones."},
+    [METRICS_ANSWER_HITS] = {"autodiscoverd_answer_cache_hits_total",
+                             "POX and v2 JSON answers served from the answer cache."},
+    [METRICS_ANSWER_MISSES] = {"autodiscoverd_answer_cache_misses_total",
+                               "POX and v2 JSON answers worked out from the directory."},
 };
 
 static atomic_ulong requests[METRICS_ROUTE_COUNT][NSTATUS];

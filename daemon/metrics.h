@@ -27,6 +27,8 @@ enum metrics_counter {
     METRICS_CACHE_MISSES,   /* yescrypt ran */
     METRICS_CONN_DEADLINE,  /* connections closed by request-deadline (conn_guard) */
     METRICS_CONN_EVICTED,   /* waiting connections closed to make room (conn_guard) */
+    METRICS_ANSWER_HITS,    /* POX or v2 JSON answer served from the answer cache */
+    METRICS_ANSWER_MISSES,  /* worked out from the directory (then cached when it may be) */
     METRICS_COUNTER_COUNT
 };
 

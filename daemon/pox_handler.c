@@ -149,12 +149,21 @@ void pox_client_caps_parse(const char *client_can_handle, const char *mapi_http_
 int pox_handle_caps(struct directory *dir, const char *auth_address, const char *body,
                     size_t len, const struct pox_client_caps *caps, struct adbuf *out)
 {
+    bool lasting;
+    return pox_handle_lasting(dir, auth_address, body, len, caps, out, &lasting);
+}
+
+int pox_handle_lasting(struct directory *dir, const char *auth_address, const char *body,
+                       size_t len, const struct pox_client_caps *caps, struct adbuf *out,
+                       bool *lasting)
+{
+    *lasting = false;
     /* Cheap test first: only a body naming the namespace can be a mobilesync request. */
     static const char ns_tail[] = "mobilesync/requestschema/2006";
     if (memmem(body, len, ns_tail, sizeof ns_tail - 1)) {
         int status = mobilesync_handle(dir, auth_address, body, len, out);
         if (status != 0)
-            return status;
+            return status; /* not lasting: rare, and its failures are not told apart */
     }
     struct pox_response resp = {0};
     int code = answer_request(dir, auth_address, body, len, caps, &resp);
@@ -169,5 +178,6 @@ int pox_handle_caps(struct directory *dir, const char *auth_address, const char 
     adbuf_reset(out);
     int status = pox_response_write(&resp, out) < 0 ? 500 : 200;
     pox_response_free(&resp);
+    *lasting = status == 200 && code != POX_ERR_INTERNAL; /* 603: directory failure, no memory */
     return status;
 }

@@ -43,5 +43,13 @@ void pox_client_caps_parse(const char *client_can_handle, const char *mapi_http_
  */
 int pox_handle_caps(struct directory *dir, const char *auth_address, const char *body,
                     size_t len, const struct pox_client_caps *caps, struct adbuf *out);
+/*
+ * The same, with *lasting telling whether the same request would get the same answer while
+ * the directory is unchanged (false after a directory failure or out of memory, and for
+ * mobilesync requests): only such an answer may be cached.
+ */
+int pox_handle_lasting(struct directory *dir, const char *auth_address, const char *body,
+                       size_t len, const struct pox_client_caps *caps, struct adbuf *out,
+                       bool *lasting);
 
 #endif

@@ -30,6 +30,7 @@
 #include "access_log.h"
 #include "analyzer.h"
 #include "adbuf.h"
+#include "cached_answers.h"
 #include "conn_guard.h"
 #include "cred_cache.h"
 #include "directory.h"
@@ -110,6 +111,7 @@ struct request {
     bool answered;
     bool too_big;
     bool deferred; /* no body: decided on the second call, so the connection stays open */
+    int64_t dir_version; /* the directory's, read to authenticate; the answer's too */
     struct adbuf body;
 };
 
@@ -305,8 +307,9 @@ static enum MHD_Result answer_pox(struct MHD_Connection *conn, struct request *r
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-ClientCanHandle"),
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-MapiHttpCapability"), &caps);
     directory_read_begin(req->srv->dir); /* one read transaction for the answer's lookups */
-    int status = pox_handle_caps(req->srv->dir, req->user, req->body.data ? req->body.data : "",
-                                 req->body.len, &caps, &out);
+    int status = pox_handle_caps_cached(req->srv->dir, req->dir_version, req->user,
+                                        req->body.data ? req->body.data : "", req->body.len,
+                                        &caps, &out);
     directory_read_end(req->srv->dir);
     adbuf_free(&req->body);
     if (status != 200) {
@@ -415,7 +418,8 @@ static int authenticate(struct MHD_Connection *conn, struct request *req, unsign
         /* The user may log in with an alias; req->user is the mailbox's primary address. */
         bool hit = false;
         rc = directory_verify_password_cached(srv->dir, srv->cred_cache, creds.user, creds.password,
-                                              req->user, sizeof req->user, &hit);
+                                              req->user, sizeof req->user, &hit,
+                                              &req->dir_version);
         if (rc >= 0) {
             metrics_count(hit ? METRICS_CACHE_HITS : METRICS_CACHE_MISSES);
             if (hit)
@@ -611,7 +615,7 @@ static enum MHD_Result begin_request(struct MHD_Connection *conn, struct request
     if (req->route == ROUTE_NOT_FOUND)
         return answer_text(conn, req, 404, text_not_found);
     if (req->route == ROUTE_V2JSON)
-        return answer_v2json(conn, req, v2json_handle);
+        return answer_v2json(conn, req, v2json_handle_cached);
     enum http_method_class method = http_method_classify(req->method);
     if (method == METHOD_OTHER)
         return answer_not_allowed(conn, req);
@@ -641,6 +645,7 @@ static struct request *request_new(struct server_listener *sl, struct MHD_Connec
     req->srv = srv;
     req->listener = sl;
     req->metrics_route = METRICS_ROUTE_OTHER;
+    req->dir_version = -1;
     clock_gettime(CLOCK_REALTIME, &req->started_real);
     clock_gettime(CLOCK_MONOTONIC, &req->started_mono);
     snprintf(req->method, sizeof req->method, "%s", method);

@@ -1,15 +1,15 @@
 /* throttle: failed-authentication counting in fixed-size tables (see throttle.h). */
 #include "throttle.h"
 
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
-#define KEY_BYTES 32
+#include "siphash.h"
+
+#define KEY_BYTES SIPHASH_KEY_BYTES
 #define NAME_MAX_BYTES 1024 /* longer names are cut: still one entry per distinct prefix */
 #define PROBE 8             /* slots examined per name */
 
@@ -108,12 +108,8 @@ static uint64_t name_tag(const struct throttle *t, const char *name, bool fold)
         char c = name[n];
         buf[n] = fold && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
     }
-    unsigned char mac[32];
-    uint64_t tag = 0;
-    if (gnutls_hmac_fast(GNUTLS_MAC_SHA256, t->key, sizeof t->key, buf, n, mac) == 0)
-        memcpy(&tag, mac, sizeof tag);
-    /* On an HMAC failure every name shares tag 1: throttling stays on, only coarser. */
-    return tag ? tag : 1;
+    uint64_t tag = siphash24(t->key, buf, n);
+    return tag ? tag : 1; /* 0 marks an empty slot */
 }
 
 /* An entry that no longer says anything: its window and any block are over. */

@@ -10,7 +10,7 @@
  * an attacker holding one valid account cannot launder the failures of its address.
  *
  * Memory is fixed: each of the two tables has a fixed number of slots found by a keyed
- * hash (HMAC-SHA256 under a random key, so clients cannot aim at a slot) in a small
+ * hash (SipHash-2-4 under a random key, so clients cannot aim at a slot) in a small
  * neighbourhood; when every slot there is in use the least recently failed entry is
  * replaced. Names are never stored, only their tags. Thread-safe: one mutex per table,
  * held for a few comparisons.

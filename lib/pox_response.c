@@ -397,8 +397,13 @@ static void write_account(struct pox_writer *w, const struct pox_response *r)
     pox_w_close(w, "Account");
 }
 
+/* Room made before writing: an Outlook answer is 2-3 KiB, so most need no reallocation. */
+#define POX_WRITE_RESERVE 4096
+
 int pox_response_write(const struct pox_response *resp, struct adbuf *out)
 {
+    /* Only a hint: a smaller max, or no memory now, is dealt with by the appends. */
+    (void)adbuf_reserve(out, out->max < POX_WRITE_RESERVE ? out->max : POX_WRITE_RESERVE);
     struct pox_writer w;
     pox_w_begin(&w, out);
     pox_w_decl(&w);

@@ -2,7 +2,7 @@
  * Unit tests for daemon/dir_sqlite.c, dir_admin.c and directory.c on a real SQLite file:
  * create, add, look up (case-insensitively, by address and legacyDN), Protocol order,
  * password verification, and the admin checks that keep bad data out; per-mailbox Protocol
- * overrides; export and import (round trip, rollback on a bad record).
+ * overrides; export and import (round trip, rollback on a bad record); directory_version.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -523,6 +523,38 @@ static void test_transfer(void)
     unlink(path);
 }
 
+/*
+ * directory_version: the same while nobody commits (wal_watch.h: no statement needed then),
+ * another after every commit of another connection, before and after a checkpoint that
+ * empties the WAL.
+ */
+static void test_version(void)
+{
+    char err[512], uri[300], domain[64];
+    snprintf(uri, sizeof uri, "sqlite:%s", db_path);
+    struct directory *dir = directory_open(uri, err, sizeof err);
+    struct dir_sqlite *writer = dir_sqlite_open(db_path, false, err, sizeof err);
+    CHECK(dir && writer && directory_answer_cache(dir));
+    if (dir && writer) {
+        sqlite3 *db = dir_sqlite_db(writer);
+        int64_t v = directory_version(dir);
+        CHECK(v >= 0 && directory_version(dir) == v && directory_version(dir) == v);
+        for (int i = 0; i < 6; i++) {
+            if (i == 3)
+                CHECK(sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL) ==
+                      SQLITE_OK);
+            snprintf(domain, sizeof domain, "version%d.test", i);
+            CHECK(dir_admin_domain_add(db, domain, NULL, err, sizeof err) == 0);
+            int64_t next = directory_version(dir);
+            CHECK(next >= 0 && next != v);
+            CHECK(directory_version(dir) == next);
+            v = next;
+        }
+    }
+    dir_sqlite_close(writer);
+    directory_close(dir);
+}
+
 int main(void)
 {
     char dir_template[] = "/tmp/test_dir_sqlite.XXXXXX";
@@ -538,6 +570,7 @@ int main(void)
     test_delegates();
     test_overrides();
     test_transfer();
+    test_version();
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir_template);
     CHECK(system(cmd) == 0);
