@@ -226,6 +226,11 @@ static int apply_request_deadline(struct parser *p, const struct arg *args)
     return set_number_once(p, &p->conf->request_deadline, 8u, &args[0], "request-deadline");
 }
 
+static int apply_worker_threads(struct parser *p, const struct arg *args)
+{
+    return set_number_once(p, &p->conf->worker_threads, 16u, &args[0], "worker-threads");
+}
+
 static int apply_user(struct parser *p, const struct arg *args)
 {
     return set_string_once(p, &p->conf->user, &args[0], "user");
@@ -508,6 +513,8 @@ static const struct directive directives[] = {
     {"auth-failure-limit", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 1000, false, apply_auth_failure_limit},
     {"auth-failure-window", BLOCK_TOP, 1, {ARG_NUMBER}, 1, 86400, false, apply_auth_failure_window},
     {"request-deadline", BLOCK_TOP, 1, {ARG_NUMBER}, 0, 3600, false, apply_request_deadline},
+    {"worker-threads", BLOCK_TOP, 1, {ARG_NUMBER}, 0, CONFIG_MAX_WORKER_THREADS, false,
+     apply_worker_threads},
     {"listen", BLOCK_TOP, 2, {ARG_STRING, ARG_NUMBER}, 1, 65535, true, apply_listen},
     {"host", BLOCK_LISTEN, 1, {ARG_STRING}, 0, 0, true, apply_host},
     {"tls-certificate", BLOCK_LISTEN | BLOCK_HOST, 1, {ARG_STRING}, 0, 0, false,

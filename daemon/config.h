@@ -22,6 +22,8 @@
 #define CONFIG_DEFAULT_CONNECTION_LIMIT 1024u
 #define CONFIG_DEFAULT_PER_IP_LIMIT 64u
 #define CONFIG_DEFAULT_TIMEOUT_SECONDS 30u
+/* worker-threads: at most this many (the automatic choice is capped there too). */
+#define CONFIG_MAX_WORKER_THREADS 16
 #define CONFIG_DEFAULT_REQUEST_DEADLINE 20u
 #define CONFIG_DEFAULT_CRED_CACHE_TTL 60u
 #define CONFIG_DEFAULT_AUTH_FAILURE_LIMIT 5u
@@ -113,6 +115,7 @@ struct config {
     unsigned auth_failure_limit;  /* failures per address or account before 429; 0: off */
     unsigned auth_failure_window; /* seconds */
     unsigned request_deadline;    /* seconds to send a request (head and body); 0: none */
+    unsigned worker_threads;      /* libmicrohttpd threads per listener; 0: one per usable CPU */
     /* Not settable yet: fixed defaults, kept here so the server reads them from one place. */
     unsigned connection_limit;
     unsigned per_ip_limit;

@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <sched.h>
 #include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -63,7 +64,6 @@
     "-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:%SERVER_PRECEDENCE"
 
 #define LISTEN_BACKLOG 128
-#define MAX_POOL_THREADS 16u
 /*
  * Memory of one connection (libmicrohttpd's pool: the request line, every header, and the
  * read and write buffers). A header block that does not fit is answered 431 and the
@@ -895,12 +895,23 @@ const struct config *server_config(const struct server *srv)
     return srv->conf;
 }
 
-static unsigned pool_size(void)
+/*
+ * libmicrohttpd worker threads per listener: worker-threads when set; otherwise one per CPU
+ * this process may run on (its affinity, so taskset and systemd's CPUAffinity count), and
+ * at least 2, so that one request's yescrypt (tens of ms) never stalls every other
+ * connection. One thread per core is what keeps the tail latency low: two busy threads on
+ * one core take turns in scheduler slices of milliseconds.
+ */
+static unsigned pool_size(const struct config *conf)
 {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (conf->worker_threads > 0)
+        return conf->worker_threads;
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                        : sysconf(_SC_NPROCESSORS_ONLN);
     if (n < 2)
         return 2;
-    return (unsigned long)n > MAX_POOL_THREADS ? MAX_POOL_THREADS : (unsigned)n;
+    return (unsigned long)n > CONFIG_MAX_WORKER_THREADS ? CONFIG_MAX_WORKER_THREADS : (unsigned)n;
 }
 
 int server_start(struct server *srv, char *err, size_t errlen)
@@ -916,7 +927,7 @@ int server_start(struct server *srv, char *err, size_t errlen)
          */
         if (!sl->guard &&
             !(sl->guard = conn_guard_new(conf->request_deadline, conf->connection_limit,
-                                         pool_size(), sl->sni))) {
+                                         pool_size(conf), sl->sni))) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -938,7 +949,7 @@ int server_start(struct server *srv, char *err, size_t errlen)
         sl->mhd = MHD_start_daemon(
             flags, (uint16_t)sl->conf->port, NULL, NULL, handle_request, sl,
             MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, /* first, to catch every message */
-            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sl->fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(),
+            MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sl->fd, MHD_OPTION_THREAD_POOL_SIZE, pool_size(conf),
             MHD_OPTION_CONNECTION_LIMIT, conf->connection_limit, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
             conf->per_ip_limit, MHD_OPTION_CONNECTION_TIMEOUT, idle_timeout,
             MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONNECTION_MEMORY_LIMIT,

@@ -71,13 +71,15 @@ EOF
 }
 
 # daemon_conf CONF DB ADDR [LINES]: the service role on ADDR:PORT, credential cache on, no
-# access log (nginx runs without one too); /metrics on ADDR:ADMIN_PORT (plain HTTP, admin
+# access log (nginx runs without one too), one worker thread (nginx runs one worker; the
+# daemon's automatic choice would be 2 on the one core it is pinned to); /metrics on ADDR:ADMIN_PORT (plain HTTP, admin
 # role), read only between runs, to check that measured runs were credential-cache hits.
 # LINES: more configuration (e.g. a mailboxes ldap block).
 daemon_conf() {
   cat >"$1" <<EOF
 directory "sqlite:$2"
 credential-cache-ttl 3600
+worker-threads 1
 ${4:-}
 listen $3 $PORT {
     tls-certificate "$WORK/pki/srv.pem"; tls-key "$WORK/pki/srv.key"

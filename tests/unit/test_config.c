@@ -197,13 +197,15 @@ static void test_auth_ops(void)
     CHECK(conf->auth_failure_limit == CONFIG_DEFAULT_AUTH_FAILURE_LIMIT);
     CHECK(conf->auth_failure_window == CONFIG_DEFAULT_AUTH_FAILURE_WINDOW);
     CHECK(conf->request_deadline == CONFIG_DEFAULT_REQUEST_DEADLINE);
+    CHECK(conf->worker_threads == 0); /* automatic */
     CHECK(conf->listeners[0].hosts[0].role == ROLE_ADMIN);
     CHECK_STR(config_role_name(ROLE_ADMIN), "admin");
     config_free(conf);
     conf = config_parse_string("t",
                                "user \"nobody\"; credential-cache-ttl 0; auth-failure-limit 0\n"
                                "auth-failure-window 2\ndirectory \"sqlite:/d.db\"\n"
-                               "request-deadline 0\nlisten 127.0.0.1 9100 { role admin }\n",
+                               "request-deadline 0\nworker-threads 1\n"
+                               "listen 127.0.0.1 9100 { role admin }\n",
                                err, sizeof err);
     CHECK(conf != NULL);
     if (!conf)
@@ -211,10 +213,14 @@ static void test_auth_ops(void)
     CHECK_STR(conf->user, "nobody");
     CHECK(conf->cred_cache_ttl == 0 && conf->auth_failure_limit == 0);
     CHECK(conf->auth_failure_window == 2 && conf->request_deadline == 0);
+    CHECK(conf->worker_threads == 1);
     config_free(conf);
     CHECK(config_parse_string("t", "request-deadline 5; request-deadline 6\n", err, sizeof err) == NULL);
     CHECK(strstr(err, "duplicate request-deadline") != NULL);
     CHECK(config_parse_string("t", "request-deadline 3601\n", err, sizeof err) == NULL);
+    CHECK(config_parse_string("t", "worker-threads 17\n", err, sizeof err) == NULL);
+    CHECK(config_parse_string("t", "worker-threads 2; worker-threads 3\n", err, sizeof err) == NULL);
+    CHECK(strstr(err, "duplicate worker-threads") != NULL);
 }
 
 static void test_file_errors(void)
