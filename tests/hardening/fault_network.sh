@@ -13,28 +13,12 @@
 #
 #   fault_network.sh AUTODISCOVER
 set -euo pipefail
-if [ -z "${HARD_NETNS:-}" ]; then
-    if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null; then echo "SKIP: needs root and nft"; exit 77; fi
-    ns=hard-net-$$
-    ip netns add "$ns"
-    rc=0
-    ip netns exec "$ns" env HARD_NETNS="$ns" "$0" "$@" || rc=$?
-    ip netns del "$ns"
-    exit "$rc"
-fi
 # shellcheck source=tests/hardening/lib.sh
 . "$(dirname "$0")/lib.sh"
-ip link set lo up
+in_private_netns "$0" "$@"
 client_init hard_network "$@"
-nft -f - <<NFT
-table inet hardening {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        tcp dport ${SRV[expired]} drop
-        tcp dport ${SRV[good]} tcp flags ! syn numgen random mod 100 < 10 drop
-    }
-}
-NFT
+nft_input "tcp dport ${SRV[expired]} drop" \
+    "tcp dport ${SRV[good]} tcp flags ! syn numgen random mod 100 < 10 drop"
 for mode in sequential parallel; do
     par=0; [ "$mode" = parallel ] && par=1
     CLIENT_PARALLEL=$par client_run "blackhole-$mode" expired --timeout 5 --deadline 30

@@ -85,6 +85,31 @@ hard_finish() {
     e2e_finish
 }
 
+# --- network faults, in a network namespace of the script's own ---
+
+# in_private_netns SCRIPT ARGS...: outside it, runs SCRIPT ARGS again in a new network
+# namespace (deleted afterwards) and exits with its status, or 77 (SKIP) without root and
+# nft; inside it (HARD_NETNS set), brings the loopback up and returns.
+in_private_netns() {
+    if [ -n "${HARD_NETNS:-}" ]; then ip link set lo up; return 0; fi
+    if [ "$(id -u)" != 0 ] || ! command -v nft >/dev/null; then echo "SKIP: needs root and nft"; exit 77; fi
+    local ns=hard-net-$$ rc=0
+    ip netns add "$ns"
+    ip netns exec "$ns" env HARD_NETNS="$ns" "$@" || rc=$?
+    ip netns del "$ns"
+    exit "$rc"
+}
+# nft_input RULE...: the table "hardening" whose INPUT hook applies the RULEs (a drop there
+# makes connect() time out, as a black hole does; in the OUTPUT hook it fails at once).
+nft_input() {
+    {
+        printf 'table inet hardening {\n    chain input {\n'
+        printf '        type filter hook input priority 0; policy accept;\n'
+        printf '        %s\n' "$@"
+        printf '    }\n}\n'
+    } | nft -f -
+}
+
 # --- the client against hostile servers (hostile_server.py) ---
 
 # client_init NAME TOOL: work directory, CA and certificates, the hostile servers started;
