@@ -5,10 +5,12 @@
 #include "http.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <openssl/ssl.h>
@@ -31,6 +33,10 @@ struct http_transfer {
     bool too_big;
     bool nomem;
     bool tls; /* https: "connected" means the TLS handshake is done */
+    /* The latest socket libcurl opened for it, when, and the address it connects to. */
+    curl_socket_t sock;
+    struct timespec sock_opened;
+    struct sockaddr_storage peer;
     struct timespec started;
     char errbuf[CURL_ERROR_SIZE];
     struct http_response resp;
@@ -170,6 +176,50 @@ static int cancel_progress(void *data, curl_off_t dltotal, curl_off_t dlnow, cur
     return atomic_load((const atomic_int *)data) ? 1 : 0;
 }
 
+/*
+ * libcurl (7.88) sets CURLINFO_CONNECT_TIME only once the whole connection, TLS included, is
+ * up, so the socket itself tells whether the TCP connection is: libcurl's own way to open it
+ * (socket(), nothing else), remembering it. Called only while the transfer runs.
+ */
+static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    struct http_transfer *t = clientp;
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD && purpose == CURLSOCKTYPE_IPCXN && a->addrlen <= sizeof t->peer) {
+        t->sock = fd;
+        clock_gettime(CLOCK_MONOTONIC, &t->sock_opened);
+        memcpy(&t->peer, &a->addr, a->addrlen); /* curl_sockaddr's storage holds addrlen */
+    }
+    return fd;
+}
+
+/* Whether a and b are the same address and port (IPv4 or IPv6). */
+static bool same_peer(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    if (a->ss_family != b->ss_family)
+        return false;
+    if (a->ss_family == AF_INET) {
+        const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
+        return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+    }
+    const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
+    return a->ss_family == AF_INET6 && x->sin6_port == y->sin6_port &&
+           memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0;
+}
+
+/*
+ * Whether t's socket has its TCP connection: getpeername() fails (ENOTCONN) until the SYN is
+ * answered. The peer check guards against a socket libcurl has closed meanwhile (a lost
+ * Happy Eyeballs attempt) whose number was reused.
+ */
+static bool socket_connected(const struct http_transfer *t)
+{
+    struct sockaddr_storage peer;
+    socklen_t len = sizeof peer;
+    return t->sock != CURL_SOCKET_BAD &&
+           getpeername(t->sock, (struct sockaddr *)&peer, &len) == 0 && same_peer(&peer, &t->peer);
+}
+
 static CURLcode configure_easy(struct http_transfer *t, const struct http_options *opts,
                                const struct http_request *req)
 {
@@ -206,6 +256,8 @@ static CURLcode configure_easy(struct http_transfer *t, const struct http_option
     SET(CURLOPT_WRITEDATA, t);
     SET(CURLOPT_ERRORBUFFER, t->errbuf);
     SET(CURLOPT_PRIVATE, t);
+    SET(CURLOPT_OPENSOCKETFUNCTION, open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, t);
     if (!req->http_probe) {
         SET(CURLOPT_CERTINFO, 1L); /* the chain, kept even when the host name check fails */
         SET(CURLOPT_HEADERFUNCTION, on_header);
@@ -257,6 +309,7 @@ struct http_transfer *http_start(struct http_client *http, const struct http_opt
     t->http = http;
     t->user = user;
     t->tls = !req->http_probe;
+    t->sock = CURL_SOCKET_BAD;
     adbuf_init(&t->resp.body, XMLSAFE_RESPONSE_MAX_BYTES);
     t->easy = curl_easy_init();
     t->host = host_of(req->url);
@@ -696,11 +749,36 @@ long http_transfer_age_ms(const struct http_transfer *t)
     return ms_since(&t->started);
 }
 
+/* Milliseconds from the start to what (CURLINFO_CONNECT_TIME_T or _APPCONNECT_), or -1. */
+static long connected_after_ms(const struct http_transfer *t, CURLINFO what)
+{
+    curl_off_t us = 0; /* libcurl sets the timer (at least 1 us) the moment that layer is up */
+    curl_easy_getinfo(t->easy, what, &us);
+    return us > 0 ? (long)(us / 1000) : -1;
+}
+
 long http_transfer_connect_ms(const struct http_transfer *t)
 {
-    curl_off_t us = 0;
-    curl_easy_getinfo(t->easy, t->tls ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T, &us);
-    return us > 0 ? (long)(us / 1000) : -1;
+    return connected_after_ms(t, t->tls ? CURLINFO_APPCONNECT_TIME_T : CURLINFO_CONNECT_TIME_T);
+}
+
+long http_transfer_tcp_connect_ms(const struct http_transfer *t)
+{
+    return connected_after_ms(t, CURLINFO_CONNECT_TIME_T);
+}
+
+bool http_transfer_tcp_pending(const struct http_transfer *t)
+{
+    return t->sock == CURL_SOCKET_BAD && connected_after_ms(t, CURLINFO_CONNECT_TIME_T) < 0;
+}
+
+long http_transfer_syn_wait_ms(const struct http_transfer *t)
+{
+    /* No socket: not tried yet, or a reused connection. The time: set once TLS is done too. */
+    if (t->sock == CURL_SOCKET_BAD || connected_after_ms(t, CURLINFO_CONNECT_TIME_T) >= 0 ||
+        socket_connected(t))
+        return -1;
+    return ms_since(&t->sock_opened);
 }
 
 bool http_transfer_connected(const struct http_transfer *t)

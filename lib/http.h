@@ -130,6 +130,18 @@ long http_transfer_age_ms(const struct http_transfer *t);
 bool http_transfer_connected(const struct http_transfer *t);
 /* Milliseconds from the start to that connection (DNS included), or -1 without one. */
 long http_transfer_connect_ms(const struct http_transfer *t);
+/*
+ * How long the TCP connection has been waited for: milliseconds since its SYN was sent (the
+ * latest socket libcurl opened for it), https too, whatever the TLS handshake does; -1 when
+ * it is up, or not tried yet (the name still resolving; a reused connection is up). A host
+ * that leaves a SYN unanswered for long is silent (black-holed); one whose kernel answered
+ * is alive, however slow its server.
+ */
+long http_transfer_syn_wait_ms(const struct http_transfer *t);
+/* Whether no SYN is sent and no connection is up yet: the name is still resolving. */
+bool http_transfer_tcp_pending(const struct http_transfer *t);
+/* Milliseconds from the start (DNS included) to the TCP connection, or -1: once done. */
+long http_transfer_tcp_connect_ms(const struct http_transfer *t);
 const struct http_response *http_transfer_response(const struct http_transfer *t);
 void *http_transfer_user(const struct http_transfer *t);
 /* Takes the response out of a finished transfer (the transfer keeps an empty one). */

@@ -157,43 +157,136 @@ static int start_ahead(struct discovery *d, const struct ahead *what)
     return 0;
 }
 
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* The request started ahead that is the latest of the pass, or NULL (the head is). */
+static const struct ahead *latest_ahead(const struct schedule *s)
+{
+    if (s->count == 0 || !same_time(&s->ahead[s->count - 1].started, &s->last_start))
+        return NULL;
+    return &s->ahead[s->count - 1];
+}
+
+/* The latest request of the pass while it runs, or NULL; head is the engine's current one. */
+static const struct http_transfer *latest_running(const struct schedule *s,
+                                                  const struct http_transfer *head)
+{
+    if (same_time(&s->head_start, &s->last_start))
+        return head; /* also an ahead request the engine has taken */
+    const struct ahead *a = latest_ahead(s);
+    return a ? a->transfer : NULL;
+}
+
 /* Whether the latest request of the pass was started ahead and has failed already. */
 static bool latest_failed(const struct schedule *s)
 {
-    if (s->count == 0)
-        return false;
-    const struct ahead *a = &s->ahead[s->count - 1];
-    bool latest =
-        a->started.tv_sec == s->last_start.tv_sec && a->started.tv_nsec == s->last_start.tv_nsec;
-    return latest && a->done && !a->settings;
+    const struct ahead *a = latest_ahead(s);
+    return a && a->done && !a->settings;
+}
+
+/* One of the delays of schedule.h: max(floor, SCHEDULE_GRACE_FACTOR x scale). */
+struct delay {
+    long ms;
+    long floor;
+    long scale; /* the slowest connection of its kind seen in this discovery */
+    bool syn;   /* the silence, counted from the SYN; else counted from the start */
+};
+
+static struct delay delay_of(long floor, long scale, bool syn)
+{
+    long adaptive = SCHEDULE_GRACE_FACTOR * scale;
+    return (struct delay){adaptive > floor ? adaptive : floor, floor, scale, syn};
+}
+
+/* How long a SYN may go unanswered (schedule.h). */
+static struct delay silence(const struct schedule *s)
+{
+    return delay_of(SCHEDULE_SILENT_FLOOR_MS, s->slowest_tcp_ms, true);
+}
+
+/*
+ * Milliseconds left before head may be given up once settings are held (<= 0: now), and
+ * which delay applies (schedule.h): the silence from its SYN while that is unanswered, else
+ * the grace from its start (its name resolving, or its TLS handshake not done).
+ */
+static long grace_left_ms(const struct schedule *s, const struct http_transfer *head,
+                          struct delay *g)
+{
+    long syn_wait = http_transfer_syn_wait_ms(head);
+    if (syn_wait >= 0) {
+        *g = silence(s);
+        return g->ms - syn_wait;
+    }
+    *g = delay_of(SCHEDULE_GRACE_FLOOR_MS, s->slowest_connect_ms, false);
+    return g->ms - http_transfer_age_ms(head);
+}
+
+/*
+ * Milliseconds left before the next candidate is due (<= 0: now): the stagger from the
+ * latest start, or, when sooner, the silence from the latest request's unanswered SYN.
+ * head is the engine's current request (the latest one when nothing started after it).
+ */
+static long next_due_ms(const struct discovery *d, const struct http_transfer *head)
+{
+    const struct schedule *s = &d->schedule;
+    const struct http_transfer *latest = latest_running(s, head);
+    long left = d->client->stagger_ms - ms_since(&s->last_start);
+    long syn_wait = latest ? http_transfer_syn_wait_ms(latest) : -1;
+    if (syn_wait >= 0 && silence(s).ms - syn_wait < left)
+        left = silence(s).ms - syn_wait;
+    return left;
+}
+
+/* Starts c ahead: 1 (started), 0 (not: the engine will run it in its turn), -1 (OOM). */
+static int start_candidate(struct discovery *d, const struct candidate *c)
+{
+    size_t before = d->schedule.count;
+    struct ahead what = {
+        .method = c->method, .kind = c->kind, .url = c->url, .untrusted = untrusted(d, c)};
+    if (start_ahead(d, &what) < 0)
+        return -1;
+    return d->schedule.count > before;
 }
 
 /* Starts the next candidates whose time has come (see schedule.h). 0 or -1 (OOM). */
-static int start_due(struct discovery *d)
+static int start_due(struct discovery *d, const struct http_transfer *head)
 {
     struct schedule *s = &d->schedule;
     if (d->client->sequential || held_settings(s))
         return 0;
     const struct candidate *c;
-    while ((c = next_to_start(d)) &&
-           (ms_since(&s->last_start) >= d->client->stagger_ms || latest_failed(s))) {
-        size_t before = s->count;
-        struct ahead what = {
-            .method = c->method, .kind = c->kind, .url = c->url, .untrusted = untrusted(d, c)};
-        if (start_ahead(d, &what) < 0)
+    while ((c = next_to_start(d))) {
+        bool failed = latest_failed(s);
+        if (next_due_ms(d, head) > 0 && !failed)
+            break;
+        /* Early for a silent request, not for a stagger run out nor a failure. */
+        bool silent = !failed && ms_since(&s->last_start) < d->client->stagger_ms;
+        int rc = start_candidate(d, c);
+        if (rc <= 0)
+            return rc; /* not started: try again at the next turn of the engine */
+        /*
+         * The port-80 probe next in line starts with it: one anonymous GET with no body,
+         * asked anyway should this candidate fail as well (doc/decisions.md).
+         */
+        if (silent && c->kind != CANDIDATE_PROBE && (c = next_to_start(d)) &&
+            c->kind == CANDIDATE_PROBE && start_candidate(d, c) < 0)
             return -1;
-        if (s->count == before)
-            break; /* not started: try again at the next turn of the engine */
     }
     return 0;
 }
 
-/* Keeps the slowest connection of the discovery: the scale of the grace (schedule.h). */
+/* Keeps the slowest connections of the discovery: the scales of the delays (schedule.h). */
 static void note_connect(struct schedule *s, const struct http_transfer *t)
 {
     long ms = http_transfer_connect_ms(t);
     if (ms > s->slowest_connect_ms)
         s->slowest_connect_ms = ms;
+    ms = http_transfer_tcp_connect_ms(t);
+    if (ms > s->slowest_tcp_ms)
+        s->slowest_tcp_ms = ms;
 }
 
 /*
@@ -277,20 +370,14 @@ static int on_ahead_done(struct discovery *d, struct http_transfer *t)
     return a->kind == CANDIDATE_POST ? on_post_done(d, a) : 0;
 }
 
-/* How long a head may stay without a connection once settings are held (schedule.h). */
-static long grace_ms(const struct schedule *s)
-{
-    long adaptive = SCHEDULE_GRACE_FACTOR * s->slowest_connect_ms;
-    return adaptive > SCHEDULE_GRACE_FLOOR_MS ? adaptive : SCHEDULE_GRACE_FLOOR_MS;
-}
-
 /* Whether to give the head up: see schedule.h. */
 static const struct ahead *reason_to_cancel(const struct discovery *d,
                                             const struct http_transfer *head)
 {
     const struct ahead *winner = held_settings(&d->schedule);
-    if (d->client->sequential || !winner || http_transfer_age_ms(head) < grace_ms(&d->schedule) ||
-        http_transfer_connected(head))
+    struct delay g;
+    if (d->client->sequential || !winner || http_transfer_connected(head) ||
+        grace_left_ms(&d->schedule, head, &g) > 0)
         return NULL;
     return winner;
 }
@@ -299,15 +386,18 @@ static void cancel_head(const struct schedule *s, struct http_transfer *head,
                         const struct ahead *winner, bool tls, struct fetch *out)
 {
     long age = http_transfer_age_ms(head);
+    struct delay g;
+    grace_left_ms(s, head, &g);
     http_transfer_free(head);
     out->resp.outcome = HTTP_FAIL_CANCELLED;
     out->resp.elapsed_ms = age;
     if (asprintf(&out->resp.detail,
                  "given up after %ld ms without a %s connection: %s (later in the order) "
-                 "already held settings (grace %ld ms: %ld x the slowest connection seen, "
+                 "already held settings (grace %ld ms%s: %ld x the slowest %sconnection seen, "
                  "%ld ms, at least %ld ms)",
-                 age, tls ? "TLS" : "TCP", method_name(winner->method), grace_ms(s),
-                 SCHEDULE_GRACE_FACTOR, s->slowest_connect_ms, SCHEDULE_GRACE_FLOOR_MS) < 0)
+                 age, tls && !g.syn ? "TLS" : "TCP", method_name(winner->method), g.ms,
+                 g.syn ? " from its unanswered SYN" : "", SCHEDULE_GRACE_FACTOR,
+                 g.syn ? "TCP " : "", g.scale, g.floor) < 0)
         out->resp.detail = NULL; /* the verdict then says "transfer failed" */
 }
 
@@ -318,15 +408,22 @@ static long wait_ms(const struct discovery *d, const struct http_transfer *head)
     long wait = IDLE_WAIT_MS;
     if (d->client->sequential)
         return wait;
+    const struct http_transfer *watched = NULL; /* whose SYN decides, once sent */
     if (held_settings(s)) {
-        long left = grace_ms(s) - http_transfer_age_ms(head);
+        struct delay g;
+        long left = grace_left_ms(s, head, &g);
         if (left < wait)
             wait = left;
+        watched = head;
     } else if (next_to_start(d)) {
-        long left = d->client->stagger_ms - ms_since(&s->last_start);
+        long left = next_due_ms(d, head);
         if (left < wait)
             wait = left;
+        watched = latest_running(s, head);
     }
+    /* Its name still resolving: look again soon, the silence will count from its SYN. */
+    if (watched && http_transfer_tcp_pending(watched) && wait > SCHEDULE_SILENT_FLOOR_MS)
+        wait = SCHEDULE_SILENT_FLOOR_MS;
     return wait < 1 ? 1 : wait;
 }
 
@@ -334,7 +431,7 @@ static long wait_ms(const struct discovery *d, const struct http_transfer *head)
 static int drive(struct discovery *d, struct http_transfer *head, bool tls, struct fetch *out)
 {
     for (;;) {
-        if (start_due(d) < 0) {
+        if (start_due(d, head) < 0) {
             http_transfer_free(head);
             out->resp.outcome = HTTP_FAIL_NOMEM;
             return -1;
@@ -380,10 +477,12 @@ int schedule_fetch(struct discovery *d, const struct candidate *cand, bool with_
         }
         head = a->transfer;
         a->transfer = NULL;
+        d->schedule.head_start = a->started;
     } else {
         head = start_transfer(d, cand->kind, cand->url, with_credentials, NULL);
         if (!head)
             return -1;
+        d->schedule.head_start = d->schedule.last_start;
     }
     return drive(d, head, cand->kind != CANDIDATE_PROBE, out);
 }
@@ -437,8 +536,10 @@ int schedule_end_pass(struct discovery *d)
         if (!s->ahead[i].taken)
             rc = record_unused(d, &s->ahead[i]);
     long slowest = s->slowest_connect_ms; /* the network is the same for the next pass */
+    long slowest_tcp = s->slowest_tcp_ms;
     schedule_free(s);
     s->slowest_connect_ms = slowest;
+    s->slowest_tcp_ms = slowest_tcp;
     return rc;
 }
 

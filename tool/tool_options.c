@@ -106,7 +106,8 @@ static const struct option_spec option_table[] = {
      "a SOAP user setting to ask for (repeatable; default a useful set)"},
     {"site", "NAME", OPT_SITE, "this computer's AD site, for the SCP site buckets"},
     {"stagger", "MS", OPT_STAGGER,
-     "start the next candidate after MS ms of silence, 0..60000 (default 250)"},
+     "start the next candidate after MS ms (sooner if a SYN goes unanswered), 0..60000 "
+     "(default 250)"},
     {"timeout", "SECONDS", OPT_TIMEOUT, "per-attempt timeout, fractions allowed (default 10)"},
     {"trace", NULL, OPT_TRACE, "print every step on stderr as it happens"},
     {"user", "NAME", OPT_USER, "user name to authenticate as (default: the address)"},

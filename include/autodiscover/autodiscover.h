@@ -205,15 +205,19 @@ AD_EXTERN int ad_result_redirects(const ad_result *result);
 
 /*
  * Parallel probing (doc/libautodiscover.md). By default the candidates overlap: the next one
- * starts when the running ones have been silent for the stagger, or at once when the latest
- * failed; the answer is still the one the sequential order gives, except that a candidate
- * that has no (TLS) connection a second after its start is given up once a later one holds
- * settings. Steps answered ahead of their turn and never used have the decision "held",
- * transfers stopped the decision "cancelled".
+ * starts when nothing has started for the stagger, sooner when the latest request's SYN is
+ * unanswered (10 ms at least), or at once when the latest failed; the answer is still the
+ * one the sequential order gives, except that a candidate that has no (TLS) connection is
+ * given up once a later one holds settings (after the grace: doc/libautodiscover.md). Steps
+ * answered ahead of their turn and never used have the decision "held", transfers stopped
+ * the decision "cancelled".
  * Non-zero: one attempt at a time, in order, as Outlook does (no "held"/"cancelled" steps).
  */
 AD_EXTERN ad_code ad_client_set_sequential(ad_client *client, int on);
-/* The stagger between the starts of overlapping candidates, 0 .. 60000 ms; default 250. */
+/*
+ * The stagger between the starts of overlapping candidates, 0 .. 60000 ms; default 250. A
+ * request whose SYN goes unanswered is not waited for that long (see above).
+ */
 AD_EXTERN ad_code ad_client_set_stagger_ms(ad_client *client, long stagger_ms);
 
 

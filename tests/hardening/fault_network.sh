@@ -18,15 +18,8 @@ if ! command -v nft >/dev/null; then echo "SKIP: needs nft"; exit 77; fi
 . "$(dirname "$0")/lib.sh"
 hard_in_netns hard-net "$0" "$@"
 client_init hard_network "$@"
-nft -f - <<NFT
-table inet hardening {
-    chain input {
-        type filter hook input priority 0; policy accept;
-        tcp dport ${SRV[expired]} drop
-        tcp dport ${SRV[good]} tcp flags ! syn numgen random mod 100 < 10 drop
-    }
-}
-NFT
+nft_input "tcp dport ${SRV[expired]} drop" \
+    "tcp dport ${SRV[good]} tcp flags ! syn numgen random mod 100 < 10 drop"
 for mode in sequential parallel; do
     par=0; [ "$mode" = parallel ] && par=1
     CLIENT_PARALLEL=$par client_run "blackhole-$mode" expired --timeout 5 --deadline 30

@@ -6,7 +6,8 @@ wrong.key; the expired, not-yet-valid and self-signed certificates are made here
 
 One port per behaviour on 127.0.0.1; prints "PORTS name=port ..." then serves until its
 standard input closes. Every request is appended to DIR/requests.log as one JSON line:
-port name, path, whether an Authorization header came and whether it held the password.
+port name, path, whether an Authorization header came and whether it held the password,
+and when it was read ("time", seconds since the epoch).
 
   good        401 Basic without credentials; settings for bob with bob:s3cret-pw
   hang        TCP accepted, never read (no TLS handshake)
@@ -85,7 +86,7 @@ def log(mode, path, auth):
     if auth and auth.lower().startswith("basic "):
         decoded = base64.b64decode(auth[6:]).decode("utf-8", "replace")
     entry = {"server": mode, "path": path, "authorization": auth is not None,
-             "password": PASSWORD in decoded}
+             "password": PASSWORD in decoded, "time": time.time()}
     with LOCK, open(os.path.join(DIR, "requests.log"), "a") as f:
         f.write(json.dumps(entry) + "\n")
 

@@ -110,6 +110,19 @@ hard_finish() {
     e2e_finish
 }
 
+# --- network faults, in a network namespace of the script's own ---
+
+# nft_input RULE...: the table "hardening" whose INPUT hook applies the RULEs (a drop there
+# makes connect() time out, as a black hole does; in the OUTPUT hook it fails at once).
+nft_input() {
+    {
+        printf 'table inet hardening {\n    chain input {\n'
+        printf '        type filter hook input priority 0; policy accept;\n'
+        printf '        %s\n' "$@"
+        printf '    }\n}\n'
+    } | nft -f -
+}
+
 # --- the client against hostile servers (hostile_server.py) ---
 
 # client_init NAME TOOL: work directory, CA and certificates, the hostile servers started;
